@@ -1,0 +1,66 @@
+"""The CRM: a Flask application factory built from small configure steps."""
+
+import logging
+
+from flask import Flask
+
+from crm.config import from_environment
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the app; ``config`` overrides the environment (tests pass theirs here)."""
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.update(from_environment(app.instance_path, app.debug or bool((config or {}).get("DEBUG"))))
+    if config:
+        app.config.update(config)
+    _configure_logging(app)
+    _configure_extensions(app)
+    _configure_blueprints(app)
+    from crm import web
+
+    web.init_web(app)
+    from crm import cli
+
+    cli.init_cli(app)
+    return app
+
+
+def _configure_logging(app: Flask) -> None:
+    if not app.debug and not app.testing:
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+def _configure_extensions(app: Flask) -> None:
+    from crm import models  # noqa: F401  (every mapper must exist before the first query)
+    from crm.extensions import csrf
+    from crm.extensions import db
+    from crm.extensions import htmx
+    from crm.extensions import login_manager
+    from crm.extensions import migrate
+    from crm.extensions import principal
+    from tenants.rls import install_rls_settings
+    from tenants.scoping import install_scoping
+    from tenants.web import init_tenancy
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"))
+    login_manager.init_app(app)
+    principal.init_app(app)
+    csrf.init_app(app)
+    htmx.init_app(app)
+    install_scoping(db.session)
+    install_rls_settings(db.session)
+    init_tenancy(app)
+    from crm import security
+
+    security.init_security(app)
+
+
+def _configure_blueprints(app: Flask) -> None:
+    from crm.blueprints.admin import bp as admin_bp
+    from crm.blueprints.auth import bp as auth_bp
+    from crm.blueprints.dashboard import bp as dashboard_bp
+
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(dashboard_bp, url_prefix="/<org_slug>")
+    app.register_blueprint(admin_bp, url_prefix="/<org_slug>/admin")

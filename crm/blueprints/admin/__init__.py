@@ -1,0 +1,7 @@
+"""The tenant admin console: members, invitations, roles, pipeline stages, settings, audit log."""
+
+from flask import Blueprint
+
+bp = Blueprint("admin", __name__)
+
+from crm.blueprints.admin import routes  # noqa: E402,F401
