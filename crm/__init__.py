@@ -10,7 +10,9 @@ from crm.config import from_environment
 def create_app(config: dict | None = None) -> Flask:
     """Build the app; ``config`` overrides the environment (tests pass theirs here)."""
     app = Flask(__name__, instance_relative_config=True)
-    app.config.update(from_environment(app.instance_path, app.debug or bool((config or {}).get("DEBUG"))))
+    overrides = config or {}
+    app.config.update(from_environment(app.instance_path, app.debug or bool(overrides.get("DEBUG")),
+                                       overrides.get("SECRET_KEY")))
     if config:
         app.config.update(config)
     _configure_logging(app)

@@ -14,10 +14,10 @@ class ConfigError(RuntimeError):
     """The app was started with settings it cannot run safely with."""
 
 
-def from_environment(instance_path: str, debug: bool) -> dict:
+def from_environment(instance_path: str, debug: bool, secret_key: str | None = None) -> dict:
     """Build the config dict; outside debug a missing SECRET_KEY stops the app."""
     Path(instance_path).mkdir(parents=True, exist_ok=True)
-    secret = os.environ.get("SECRET_KEY") or (_dev_secret(instance_path) if debug else None)
+    secret = secret_key or os.environ.get("SECRET_KEY") or (_dev_secret(instance_path) if debug else None)
     if not secret:
         raise ConfigError(
             "SECRET_KEY is not set. Set it to a long random value "

@@ -47,8 +47,11 @@ def _error_page(error: HTTPException):
 
 
 def _csrf_error(error: CSRFError):
-    message = ("This form has expired or was sent from another page (the security token was "
-               f"{'missing' if 'missing' in error.description else 'not valid'}). Reload the page and try again.")
+    if "referrer" in error.description:
+        message = "This form was sent from another site, so it was refused. Open the page on this site and try again."
+    else:
+        message = ("This form has expired or was sent from another page (the security token was "
+                   f"{'missing' if 'missing' in error.description else 'not valid'}). Reload the page and try again.")
     template = "errors/_error.html" if is_htmx() else "errors/error.html"
     return render_template(template, code=400, message=message), 400
 

@@ -1,0 +1,49 @@
+# The README's commands. Everything is installed from nothing on first use.
+VENV   ?= .venv
+PYTHON ?= python3
+PY     := $(VENV)/bin/python
+FLASK  := FLASK_APP=wsgi.py $(VENV)/bin/flask
+PORT   ?= 5000
+
+.PHONY: run test test-sqlite test-postgres install assets clean
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --upgrade pip
+	$(VENV)/bin/pip install --quiet -e '.[test]'
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+crm/static/vendor/.copied: node_modules/.installed
+	mkdir -p crm/static/vendor
+	cp node_modules/htmx.org/dist/htmx.min.js crm/static/vendor/htmx.min.js
+	cp node_modules/@picocss/pico/css/pico.min.css crm/static/vendor/pico.min.css
+	touch $@
+
+assets: crm/static/vendor/.copied
+
+install: $(VENV)/.installed assets
+
+# Local development: SQLite under instance/, the demo organization, debug server on 127.0.0.1.
+run: install
+	FLASK_DEBUG=1 $(FLASK) db upgrade
+	FLASK_DEBUG=1 $(FLASK) crm seed-demo
+	FLASK_DEBUG=1 $(FLASK) run --host 127.0.0.1 --port $(PORT)
+
+# The whole suite on SQLite; then, when TEST_DATABASE_URL is set, again on PostgreSQL.
+test: install
+	$(MAKE) --no-print-directory test-sqlite
+	@if [ -n "$$TEST_DATABASE_URL" ]; then $(MAKE) --no-print-directory test-postgres; \
+	 else echo "TEST_DATABASE_URL is not set: the PostgreSQL pass (row-level security) was not run."; fi
+
+test-sqlite:
+	CRM_TEST_BACKEND=sqlite $(PY) -m pytest -m "not postgres" $(PYTEST_ARGS)
+
+test-postgres:
+	CRM_TEST_BACKEND=postgres $(PY) -m pytest -m "not browser" $(PYTEST_ARGS)
+
+clean:
+	rm -rf $(VENV) node_modules crm/static/vendor .pytest_cache

@@ -1,0 +1,84 @@
+"""Test helpers: a CSRF-aware client, factories that build organizations and members."""
+
+import functools
+import hashlib
+import os
+import re
+
+import sqlalchemy as sa
+from flask.testing import FlaskClient
+from itsdangerous import URLSafeTimedSerializer
+
+from crm.extensions import db
+from crm.models import Membership
+from crm.models import Organization
+from crm.models import Role
+from crm.models import User
+from crm.services.organizations import create_organization
+from crm.services.passwords import hash_password
+from tenants.context import org_context
+
+PASSWORD = "correct horse battery"
+
+
+@functools.cache
+def password_hash(password: str = PASSWORD) -> str:
+    """argon2id costs ~50 ms a hash; tests create many users with the same password."""
+    return hash_password(password)
+
+
+class CSRFClient(FlaskClient):
+    """Sends a valid CSRF token with every unsafe request unless told ``csrf=False``."""
+
+    def open(self, *args, csrf: bool | str = True, **kwargs):
+        method = (kwargs.get("method") or "GET").upper()
+        if method not in ("GET", "HEAD", "OPTIONS") and csrf:
+            headers = dict(kwargs.pop("headers", None) or {})
+            headers.setdefault("X-CSRFToken", csrf if isinstance(csrf, str) else self.csrf_token())
+            # Over https Flask-WTF also wants a same-origin Referer, as browsers send.
+            headers.setdefault("Referer", "https://localhost/")
+            kwargs["headers"] = headers
+        return super().open(*args, **kwargs)
+
+    def csrf_token(self) -> str:
+        with self.session_transaction() as session:
+            raw = session.setdefault("csrf_token", hashlib.sha1(os.urandom(64)).hexdigest())
+        return URLSafeTimedSerializer(self.application.secret_key, salt="wtf-csrf-token").dumps(raw)
+
+    def login(self, email: str, password: str = PASSWORD, **extra):
+        return self.post("/login", data={"email": email, "password": password, **extra})
+
+    def logout(self):
+        return self.post("/logout")
+
+
+def make_user(email: str, name: str | None = None, password: str = PASSWORD) -> User:
+    user = User(email=email.lower(), name=name or email.split("@")[0].replace(".", " ").title(),
+                password_hash=password_hash(password))
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def make_org(slug: str, admin_email: str | None = None, name: str | None = None) -> tuple[Organization, User]:
+    """An organization with its defaults and an Administrator; committed."""
+    admin = make_user(admin_email or f"admin@{slug}.example")
+    org = create_organization(name or f"Org {slug.upper()}", slug, admin)
+    db.session.commit()
+    return org, admin
+
+
+def add_member(org: Organization, email: str, role_name: str, active: bool = True, user: User | None = None) -> Membership:
+    user = user or make_user(email)
+    with org_context(org.id):
+        role = db.session.scalar(sa.select(Role).where(Role.name == role_name))
+        membership = Membership(user_id=user.id, role_id=role.id, active=active)
+        db.session.add(membership)
+        db.session.commit()
+    return membership
+
+
+def text_of(response) -> str:
+    """The visible text of a response, with tags removed and spaces folded."""
+    html = response.get_data(as_text=True)
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
