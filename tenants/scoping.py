@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm import declared_attr
 from sqlalchemy.orm import mapped_column
 from sqlalchemy.orm import with_loader_criteria
+from sqlalchemy.sql import util as sql_util
 
 from tenants.context import CrossTenantWrite
 from tenants.context import TenantContextMissing
@@ -64,7 +65,16 @@ def tenant_tables(metadata: sa.MetaData) -> list[sa.Table]:
 
 
 def _touches_tenant_model(state: ORMExecuteState) -> bool:
-    return any(issubclass(m.class_, TenantScoped) for m in state.all_mappers)
+    """Any tenant table anywhere in the statement, not only in its columns.
+
+    ``all_mappers`` misses ``select(func.count()).select_from(Model)`` and subqueries, so
+    the tables themselves are searched as well.
+    """
+    if any(issubclass(m.class_, TenantScoped) for m in state.all_mappers):
+        return True
+    tables = sql_util.find_tables(state.statement, check_columns=True, include_aliases=True,
+                                  include_joins=True, include_selects=True, include_crud=True)
+    return any("org_id" in getattr(t, "c", ()) for t in tables)
 
 
 def _scope_statement(state: ORMExecuteState) -> None:
@@ -72,11 +82,11 @@ def _scope_statement(state: ORMExecuteState) -> None:
         return
     if is_unscoped() or state.execution_options.get("unscoped"):
         return
-    if not _touches_tenant_model(state):
-        return
     org = current_org_id.get()
     if org is None:
-        raise TenantContextMissing("query on a tenant table with no organization in context")
+        if _touches_tenant_model(state):
+            raise TenantContextMissing("query on a tenant table with no organization in context")
+        return
     # Relationship loads are filtered too, by the org current at load time: a lazy load
     # can then never reach into another organization, even from an object loaded earlier.
     state.statement = state.statement.options(

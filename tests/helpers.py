@@ -5,7 +5,11 @@ import hashlib
 import os
 import re
 
+from contextlib import contextmanager
+
 import sqlalchemy as sa
+from flask import has_app_context
+from flask.globals import _cv_app
 from flask.testing import FlaskClient
 from itsdangerous import URLSafeTimedSerializer
 
@@ -38,7 +42,11 @@ class CSRFClient(FlaskClient):
             # Over https Flask-WTF also wants a same-origin Referer, as browsers send.
             headers.setdefault("Referer", "https://localhost/")
             kwargs["headers"] = headers
-        return super().open(*args, **kwargs)
+        with fresh_app_context():
+            response = super().open(*args, **kwargs)
+        if has_app_context():
+            db.session.expire_all()  # the test's own session must see what the request wrote
+        return response
 
     def csrf_token(self) -> str:
         with self.session_transaction() as session:
@@ -50,6 +58,20 @@ class CSRFClient(FlaskClient):
 
     def logout(self):
         return self.post("/logout")
+
+
+@contextmanager
+def fresh_app_context():
+    """Run a request in its own app context, as in production.
+
+    Flask reuses an app context the test has pushed, so without this the request would share
+    the test's ``g`` and database session (and its identity map), hiding isolation bugs.
+    """
+    token = _cv_app.set(None)
+    try:
+        yield
+    finally:
+        _cv_app.reset(token)
 
 
 def make_user(email: str, name: str | None = None, password: str = PASSWORD) -> User:
