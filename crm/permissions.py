@@ -7,6 +7,7 @@ imports it: if it has to go, only ``permission``, ``require`` and ``can`` change
 from functools import wraps
 
 from flask import abort
+from flask import g
 from flask import has_request_context
 from flask_principal import ActionNeed
 from flask_principal import Permission
@@ -118,5 +119,6 @@ def require(name: str):
 
 
 def can(name: str) -> bool:
-    """For templates: false outside a request (emails and PDFs rendered by jobs)."""
-    return has_request_context() and permission(name).can()
+    """For templates: false outside a request (emails and PDFs rendered by jobs), and on
+    error pages raised before Flask-Principal loaded an identity."""
+    return has_request_context() and "identity" in g and permission(name).can()
