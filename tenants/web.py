@@ -6,6 +6,7 @@ answer the same 404, so a URL cannot tell whether an organization exists.
 
 from flask import Flask
 from flask import abort
+from flask import current_app
 from flask import g
 from flask_login import current_user
 import sqlalchemy as sa
@@ -30,13 +31,14 @@ def current_membership() -> Membership | None:
 
 def _resolve_org(endpoint, values) -> None:
     user_id = current_user.id if current_user.is_authenticated else None
+    # Every request starts with no organization, explicitly: a worker thread that served
+    # another organization before must not carry it over. The user id is set first because
+    # on PostgreSQL the membership lookup below is allowed by the user-visibility policy.
+    g.tenant_tokens = enter_org(None, user_id)
     slug = values.pop(ORG_ARG, None) if values else None
     if slug is None:
-        g.tenant_tokens = enter_org(None, user_id)
         return
     if not current_user.is_authenticated:
-        from flask import current_app
-
         abort(current_app.login_manager.unauthorized())
     org = db.session.scalar(sa.select(Organization).where(Organization.slug == slug))
     membership = None
@@ -46,19 +48,18 @@ def _resolve_org(endpoint, values) -> None:
                 sa.select(Membership).where(Membership.org_id == org.id, Membership.user_id == user_id)
             )
     if membership is None:
-        g.tenant_tokens = enter_org(None, user_id)
         abort(404)
+    leave_org(g.pop("tenant_tokens"))
     g.tenant_tokens = enter_org(org.id, user_id)
     g.org, g.membership = org, membership
     if not membership.active:
-        abort(403, description=f"Your membership of {org.name} was deactivated. Ask one of its administrators to reactivate it.")
+        abort(403, description=f"Your membership of {org.name} was deactivated. "
+                               "Ask one of its administrators to reactivate it.")
 
 
 def _fill_org(endpoint, values) -> None:
     org = g.get("org")
     if org is not None and ORG_ARG not in values:
-        from flask import current_app
-
         if current_app.url_map.is_endpoint_expecting(endpoint, ORG_ARG):
             values[ORG_ARG] = org.slug
 
