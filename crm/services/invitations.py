@@ -104,9 +104,11 @@ def resend(org: Organization, invitation: Invitation) -> None:
     """A new link (the old one stops working) valid for another full period."""
     if invitation.status in ("accepted", "revoked"):
         raise ServiceError(f"This invitation was {invitation.status}; send a new one instead.")
+    before = {"status": invitation.status, "expires_at": clock.aware(invitation.expires_at).isoformat()}
     now = clock.now()
     invitation.nonce, invitation.sent_at, invitation.expires_at = secrets.token_hex(16), now, now + _days()
-    audit.record("invitation.resend", invitation, f"Resent the invitation to {invitation.email}")
+    audit.record("invitation.resend", invitation, f"Resent the invitation to {invitation.email}",
+                 before, {"status": "pending", "expires_at": invitation.expires_at.isoformat()})
     db.session.commit()
     _send(invitation, org)
 

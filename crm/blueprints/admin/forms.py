@@ -7,6 +7,7 @@ from wtforms import SelectField
 from wtforms import SelectMultipleField
 from wtforms import StringField
 from wtforms import widgets
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired
 from wtforms.validators import InputRequired
 from wtforms.validators import Length
@@ -25,7 +26,7 @@ class InviteForm(FlaskForm):
 class RoleForm(FlaskForm):
     name = StringField("Name", validators=[DataRequired("Give the role a name."), Length(max=60)])
     permissions = SelectMultipleField(
-        "Permissions", choices=[(k, v) for k, v in PERMISSIONS.items()], validate_choice=False,
+        "Permissions", choices=[SelectChoice(k, v) for k, v in PERMISSIONS.items()], validate_choice=False,
         option_widget=widgets.CheckboxInput(), widget=widgets.ListWidget(prefix_label=False))
 
 
@@ -35,7 +36,7 @@ class StageForm(FlaskForm):
         InputRequired("Enter a probability from 0 to 100."), NumberRange(0, 100, "Probability must be from 0 to 100.")])
     expected_days = IntegerField("Expected days in stage", default=14, validators=[
         InputRequired("Enter a number of days."), NumberRange(0, 3650, "Expected days must be from 0 to 3650.")])
-    kind = SelectField("Kind", choices=[(k, k.capitalize()) for k in STAGE_KINDS], default="open")
+    kind = SelectField("Kind", choices=[SelectChoice(k, k.capitalize()) for k in STAGE_KINDS], default="open")
 
 
 class SettingsForm(FlaskForm):

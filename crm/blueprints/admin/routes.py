@@ -1,3 +1,4 @@
+from datetime import date
 from datetime import datetime
 from datetime import time
 from datetime import timedelta
@@ -15,6 +16,7 @@ from crm.blueprints.admin.forms import RoleForm
 from crm.blueprints.admin.forms import SettingsForm
 from crm.blueprints.admin.forms import StageForm
 from crm.blueprints.common import get_or_404
+from wtforms.fields.choices import SelectChoice
 from crm.extensions import db
 from crm.forms import show_error
 from crm.htmx import render
@@ -49,9 +51,12 @@ def _done(endpoint: str, message: str, section):
 
 
 def _refused(error: ServiceError, section):
+    """A refusal: the section again, with the message inside it (status 422).
+
+    Not also flashed: the page renders in this same response, so a flash would show
+    the message a second time at the top.
+    """
     db.session.rollback()
-    if not wants_fragment():
-        flash(error.message, "error")
     return section(error=error.message, status=error.status)
 
 
@@ -126,7 +131,7 @@ def members_remove(member_id):
 # Invitations
 
 def _invitations_section(status=200, trigger=None, error=None, form=None):
-    role_choices = [(str(r.id), r.name) for r, _ in roles.list_roles_with_counts()]
+    role_choices = [SelectChoice(str(r.id), r.name) for r, _ in roles.list_roles_with_counts()]
     if form is None:
         form = InviteForm(formdata=None)
     form.role_id.choices = role_choices
@@ -214,8 +219,8 @@ def roles_create():
     return _done("admin.roles_list", f"Role {role.name} created.", _roles_section)
 
 
-def _role_page(role: Role, form: RoleForm, status: int = 200):
-    return render("admin/role_edit.html", "admin/_role_form.html", status=status, role=role, form=form,
+def _role_page(role: Role, form: RoleForm, status: int = 200, trigger=None):
+    return render("admin/role_edit.html", "admin/_role_form.html", status=status, trigger=trigger, role=role, form=form,
                   permissions=PERMISSIONS)
 
 
@@ -243,7 +248,11 @@ def roles_update(role_id):
         show_error(form, error)
         return _role_page(role, form, 422)
     db.session.commit()
-    flash(f"Role {role.name} saved.", "success")
+    message = f"Role {role.name} saved."
+    if wants_fragment():
+        return _role_page(role, RoleForm(formdata=None, name=role.name, permissions=list(role.permissions)),
+                          trigger=toast(message))
+    flash(message, "success")
     return redirect(url_for("admin.roles_list"))
 
 
@@ -302,8 +311,6 @@ def stages_update(stage_id):
         pipeline.update_stage(stage, form.name.data, form.probability.data, form.expected_days.data, form.kind.data)
     except ServiceError as error:
         db.session.rollback()
-        if not wants_fragment():
-            flash(error.message, "error")
         return _stages_section(status=422, errors_for={stage_id: error.message})
     return _done("admin.stages_list", f"Stage {stage.name} saved.", _stages_section)
 
@@ -314,8 +321,15 @@ def stages_move(stage_id):
     """Move a stage one place up or down."""
     stage = get_or_404(PipelineStage, stage_id)
     direction = request.form.get("direction", "")
-    pipeline.move_stage(stage, direction)
-    return _done("admin.stages_list", f"Moved {stage.name} {direction}.", _stages_section)
+    try:
+        moved = pipeline.move_stage(stage, direction)
+    except ServiceError as error:
+        return _refused(error, _stages_section)
+    if moved:
+        message = f"Moved {stage.name} {direction}."
+    else:
+        message = f"{stage.name} is already {'first' if direction == 'up' else 'last'}."
+    return _done("admin.stages_list", message, _stages_section)
 
 
 @bp.post("/stages/<int:stage_id>/delete")
@@ -349,6 +363,9 @@ def settings():
             status = 422
         else:
             db.session.commit()
+            if wants_fragment():
+                return render("admin/settings.html", "admin/_settings.html", form=SettingsForm(formdata=None, obj=org),
+                              trigger=toast("Settings saved."))
             flash("Settings saved.", "success")
             return redirect(url_for("admin.settings"))
     elif request.method == "POST":
@@ -358,12 +375,24 @@ def settings():
 
 # Audit log
 
-def _parse_day(value: str | None):
-    try:
-        day = datetime.strptime(value, "%Y-%m-%d").date() if value else None
-        return datetime.combine(day, time.min, tzinfo=timezone.utc) if day else None
-    except ValueError:
+def _parse_day(value: str | None, field: str, notes: list[str]):
+    """The day a filter names (as a UTC date), or None: absent, or not a date (noted for the page)."""
+    if not value:
         return None
+    try:
+        return datetime.strptime(value, "%Y-%m-%d").date()
+    except ValueError:
+        notes.append(f"“{value[:40]}” is not a date, so the “{field}” filter was ignored; use YYYY-MM-DD.")
+        return None
+
+
+def _whole_number(value: str | None, largest: int) -> int | None:
+    """A plain decimal number from a query string, or None (also for absurdly large ones)."""
+    value = (value or "").strip()
+    if not value.isascii() or not value.isdecimal() or len(value) > len(str(largest)):
+        return None
+    number = int(value)
+    return number if number <= largest else None
 
 
 @bp.get("/audit")
@@ -371,22 +400,30 @@ def _parse_day(value: str | None):
 def audit_log():
     """Every admin action, newest first, filtered by action, person and dates."""
     args = request.args
+    notes: list[str] = []
     query = sa.select(AuditEntry).order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc())
-    action = args.get("action", "")
+    action = args.get("action", "").strip()
     if action:
-        query = query.where(AuditEntry.action.like(f"{action.split('.')[0]}.%") if "." not in action else AuditEntry.action == action)
+        # "member" matches every member.* action; "member.role" exactly that one.
+        if "." in action:
+            query = query.where(AuditEntry.action == action)
+        else:
+            query = query.where(AuditEntry.action.startswith(f"{action}.", autoescape=True))
     actor = args.get("actor", "")
-    if actor.isdigit():
-        query = query.where(AuditEntry.actor_id == int(actor))
-    since, until = _parse_day(args.get("from")), _parse_day(args.get("to"))
+    if actor:
+        actor_id = _whole_number(actor, 2**63 - 1)
+        query = query.where(AuditEntry.actor_id == actor_id) if actor_id is not None else query.where(sa.false())
+    since, until = _parse_day(args.get("from"), "From", notes), _parse_day(args.get("to"), "To", notes)
     if since:
-        query = query.where(AuditEntry.created_at >= since)
-    if until:
-        query = query.where(AuditEntry.created_at < until + timedelta(days=1))
-    page = max(1, min(int(args.get("page", "1")) if args.get("page", "1").isdigit() else 1, 10_000))
+        query = query.where(AuditEntry.created_at >= datetime.combine(since, time.min, tzinfo=timezone.utc))
+    if until and until < date.max:
+        query = query.where(AuditEntry.created_at < datetime.combine(until + timedelta(days=1), time.min, tzinfo=timezone.utc))
+    page = min(max(_whole_number(args.get("page"), 10_000) or 1, 1), 10_000)
     entries = db.session.scalars(query.limit(AUDIT_PAGE_SIZE + 1).offset((page - 1) * AUDIT_PAGE_SIZE)).unique().all()
-    actors = db.session.scalars(
-        sa.select(User).join(Membership, Membership.user_id == User.id).order_by(User.name)).all()
+    # Everyone who appears in this log, including people who have since been removed.
+    actors = db.session.scalars(sa.select(User).where(
+        User.id.in_(sa.select(AuditEntry.actor_id).where(AuditEntry.actor_id.is_not(None)))).order_by(User.name)).all()
     actions = db.session.scalars(sa.select(AuditEntry.action).distinct().order_by(AuditEntry.action)).all()
     return render("admin/audit.html", "admin/_audit.html", entries=entries[:AUDIT_PAGE_SIZE],
-                  has_next=len(entries) > AUDIT_PAGE_SIZE, page=page, actors=actors, actions=actions, args=args)
+                  has_next=len(entries) > AUDIT_PAGE_SIZE, page=page, actors=actors, actions=actions, args=args,
+                  notes=notes)
