@@ -1,5 +1,7 @@
 """Who is signed in (Flask-Login) and what their role lets them do here (Flask-Principal)."""
 
+from urllib.parse import urlsplit
+
 from flask import Flask
 from flask import flash
 from flask import redirect
@@ -26,9 +28,12 @@ def _load_user(token: str):
 @login_manager.unauthorized_handler
 def _unauthorized():
     if request.headers.get("HX-Request"):
+        # Come back to the page the person was on, not to the fragment or action URL.
+        page = urlsplit(request.headers.get("HX-Current-URL", ""))
+        back = (page.path + (f"?{page.query}" if page.query else "")) if page.path else None
         response = redirect(url_for("auth.login"))
         response.status_code = 401
-        response.headers["HX-Redirect"] = url_for("auth.login", next=request.full_path)
+        response.headers["HX-Redirect"] = url_for("auth.login", next=back)
         return response
     flash("Sign in to continue.", "info")
     return redirect(url_for("auth.login", next=request.full_path if request.method == "GET" else None))

@@ -41,7 +41,7 @@ def my_organizations() -> list[Organization]:
 
 def _error_page(error: HTTPException):
     code = error.code or 500
-    message = error.description if error.description and not error.description.startswith(("The requested URL", "The server", "You don't")) else MESSAGES.get(code, "")
+    message = error.description if error.description and not error.description.startswith(("The requested URL", "The server", "You don't", "The method", "The browser")) else MESSAGES.get(code, "")
     template = "errors/_error.html" if is_htmx() else "errors/error.html"
     return render_template(template, code=code, message=message or MESSAGES.get(code, "")), code
 
@@ -68,7 +68,13 @@ def _headers(response):
     return response
 
 
+def _no_favicon():
+    """Browsers ask for /favicon.ico on every page; without this it would hit /<org_slug>/."""
+    return "", 204
+
+
 def init_web(app: Flask) -> None:
+    app.add_url_rule("/favicon.ico", "favicon", _no_favicon)
     app.register_error_handler(HTTPException, _error_page)
     app.register_error_handler(CSRFError, _csrf_error)
     app.after_request(_headers)

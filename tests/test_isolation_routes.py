@@ -20,7 +20,7 @@ from tenants.context import org_context
 from tests.helpers import fresh_app_context
 from tests.helpers import make_user
 
-PUBLIC = {"static", "auth.index", "auth.login", "auth.signup", "auth.logout", "auth.invitation_accept"}
+PUBLIC = {"static", "favicon", "auth.index", "auth.login", "auth.signup", "auth.logout", "auth.invitation_accept"}
 LOGIN_ONLY = {"auth.organizations"}
 RECORD_PARAMS = {"member_id": Membership, "invitation_id": Invitation, "role_id": Role, "stage_id": PipelineStage}
 OTHER_PARAMS = {"org_slug", "token", "filename"}

@@ -36,10 +36,6 @@ def test_an_htmx_action_after_signing_out_elsewhere_opens_the_sign_in_page(page,
     expect(page.get_by_role("heading", level=1)).to_have_text("Sign in")
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "crm/security.py _unauthorized puts the htmx request's own URL in next= (here the POST-only "
-    "/acme/admin/stages/1/move), so signing in again lands on a 405 page; it should use the "
-    "HX-Current-URL header (the page the person was on)"))
 def test_signing_in_again_returns_to_the_page_the_htmx_action_was_on(page, live_server):
     _signed_out_in_another_tab_then_move_a_stage(page, live_server)
     expect(page.get_by_role("heading", level=1)).to_have_text("Sign in")
