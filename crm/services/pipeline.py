@@ -92,16 +92,20 @@ def _place(stage: PipelineStage, index: int) -> None:
         each.position = position
 
 
-def move_stage(stage: PipelineStage, direction: str) -> None:
+def move_stage(stage: PipelineStage, direction: str) -> bool:
+    """Move one place up or down; False when it is already at that end."""
+    if direction not in ("up", "down"):
+        raise ServiceError("Move a stage up or down.", "direction")
     stages = list_stages()
     index = stages.index(stage)
     target = index - 1 if direction == "up" else index + 1
-    if direction not in ("up", "down") or not 0 <= target < len(stages):
-        return
+    if not 0 <= target < len(stages):
+        return False
     before = [s.name for s in stages]
     _place(stage, target)
     audit.record("stage.reorder", stage, f"Moved stage {stage.name} {direction}",
                  {"order": before}, {"order": [s.name for s in list_stages()]})
+    return True
 
 
 def delete_stage(stage: PipelineStage) -> None:

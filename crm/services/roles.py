@@ -2,6 +2,7 @@
 
 import sqlalchemy as sa
 
+from crm import clock
 from crm.extensions import db
 from crm.models import Invitation
 from crm.models import Membership
@@ -57,11 +58,11 @@ def update_role(role: Role, name: str, permissions) -> None:
             raise ServiceError("The Administrator role always holds every permission and keeps its name. "
                                "Create another role for a narrower set.")
         return
-    role.name = _check_name(name, role)
-    role.permissions = _check_permissions(permissions)
-    after = {"name": role.name, "permissions": role.permissions}
-    if before != after:
-        audit.record("role.update", role, f"Changed role {role.name}", before, after)
+    new_name, new_permissions = _check_name(name, role), _check_permissions(permissions)
+    if new_name == before["name"] and set(new_permissions) == set(before["permissions"]):
+        return  # nothing changed (the order permissions are stored in is not a change)
+    role.name, role.permissions = new_name, new_permissions
+    audit.record("role.update", role, f"Changed role {role.name}", before, {"name": role.name, "permissions": role.permissions})
 
 
 def delete_role(role: Role) -> None:
@@ -71,8 +72,11 @@ def delete_role(role: Role) -> None:
     if members:
         raise ServiceError(f"{members} member{'s' if members != 1 else ''} still ha{'ve' if members != 1 else 's'} "
                            f"the role {role.name}. Give them another role first.")
+    # Open means still usable: an expired link cannot be accepted (and the list offers no
+    # Revoke for it), so it does not hold the role; it goes with the role below.
     pending = db.session.scalar(sa.select(sa.func.count()).select_from(Invitation).where(
-        Invitation.role_id == role.id, Invitation.accepted_at.is_(None), Invitation.revoked_at.is_(None)))
+        Invitation.role_id == role.id, Invitation.accepted_at.is_(None), Invitation.revoked_at.is_(None),
+        Invitation.expires_at > clock.now()))
     if pending:
         raise ServiceError(f"{pending} open invitation{'s' if pending != 1 else ''} offer{'' if pending != 1 else 's'} "
                            f"the role {role.name}. Revoke {'them' if pending != 1 else 'it'} first.")

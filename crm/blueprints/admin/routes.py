@@ -405,7 +405,9 @@ def audit_log():
     action = args.get("action", "").strip()
     if action:
         # "member" matches every member.* action; "member.role" exactly that one.
-        if "." in action:
+        if len(action) > 60 or not action.isprintable():
+            query = query.where(sa.false())  # no action is named like that (and PostgreSQL refuses NUL)
+        elif "." in action:
             query = query.where(AuditEntry.action == action)
         else:
             query = query.where(AuditEntry.action.startswith(f"{action}.", autoescape=True))
