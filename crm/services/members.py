@@ -11,6 +11,7 @@ from crm.models import Membership
 from crm.models import Role
 from crm.services import ServiceError
 from crm.services import audit
+from tenants.context import require_org_id
 
 
 def list_members() -> list[Membership]:
@@ -20,17 +21,27 @@ def list_members() -> list[Membership]:
 
 
 def get_role(role_id) -> Role:
-    role = db.session.get(Role, role_id) if str(role_id).isdigit() else None
-    if role is None:
+    """One of this organization's roles, from a form value; refused (422) otherwise."""
+    value = str(role_id).strip()
+    role = db.session.get(Role, int(value)) if value.isascii() and value.isdecimal() and len(value) <= 18 else None
+    # The explicit org check also covers a role of another organization already in the identity map.
+    if role is None or role.org_id != require_org_id():
         raise ServiceError("Pick a role from the list.", "role_id")
     return role
 
 
 def _active_admin_count() -> int:
-    return db.session.scalar(
-        sa.select(sa.func.count()).select_from(Membership).join(Role, Role.id == Membership.role_id)
+    """Active Administrators, with their membership rows locked until the transaction ends.
+
+    The lock (PostgreSQL; SQLite serializes writers anyway) stops two admins from demoting,
+    deactivating or removing each other at the same moment and leaving nobody: the second
+    waits, then sees the first one's change. (FOR UPDATE cannot be combined with count().)
+    """
+    return len(db.session.scalars(
+        sa.select(Membership.id).join(Role, Role.id == Membership.role_id)
         .where(Membership.active.is_(True), Role.is_administrator.is_(True))
-    )
+        .with_for_update(of=Membership)
+    ).all())
 
 
 def _refuse_if_last_admin(member: Membership, doing: str) -> None:

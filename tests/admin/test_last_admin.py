@@ -88,3 +88,62 @@ def test_admin_may_demote_themselves_when_another_admin_exists(admin_a, org_a):
     assert response.status_code == 302
     assert admin_a.get("/acme/admin/members").status_code == 403
     assert len(audit(org_a, "member.role")) == 2
+
+
+@pytest.mark.postgres
+def test_two_admins_demoting_each_other_at_once_leave_one(admin_a, org_a, app, monkeypatch):
+    """Both requests check "another admin exists" before either writes: one must wait and be refused.
+
+    Deterministic, no sleeps: A's request pauses right after its check until B's request is
+    either finished (no locking: both succeed, the bug) or waiting for a row lock (locking works).
+    """
+    import threading
+
+    import sqlalchemy as sa
+
+    from crm.extensions import db
+    from crm.services import members as members_service
+    from tests.conftest import ON_POSTGRES
+
+    if not ON_POSTGRES:
+        pytest.skip("PostgreSQL only: SQLite serializes writers")
+    manager = member(org_a, "sales.manager@acme.example")
+    admin_a.post(f"/acme/admin/members/{manager['id']}/role", data={"role_id": role_id(org_a, "Administrator")})
+    second = login_as(app, "sales.manager@acme.example")
+    admin, sales_rep = member(org_a, ADMIN), role_id(org_a, "Sales Rep")
+    a_checked, b_done = threading.Event(), threading.Event()
+    original = members_service._active_admin_count
+
+    def b_is_blocked() -> bool:
+        with db.engine.connect() as conn:
+            return bool(conn.scalar(sa.text(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'")))
+
+    def count_then_pause():
+        n = original()
+        if threading.current_thread().name == "A":
+            a_checked.set()
+            for _ in range(1000):  # at most ~10 s, normally a few ms
+                if b_done.wait(0.01) or b_is_blocked():
+                    break
+        return n
+
+    monkeypatch.setattr(members_service, "_active_admin_count", count_then_pause)
+    statuses = {}
+
+    def demote(name, client, member_id):
+        try:
+            statuses[name] = client.post(f"/acme/admin/members/{member_id}/role", data={"role_id": sales_rep}).status_code
+        finally:
+            if name == "B":
+                b_done.set()
+
+    a = threading.Thread(target=demote, args=("A", admin_a, manager["id"]), name="A")
+    b = threading.Thread(target=demote, args=("B", second, admin["id"]), name="B")
+    a.start()
+    assert a_checked.wait(10)
+    b.start()
+    a.join(20), b.join(20)
+    assert sorted(statuses.values()) == [302, 422], statuses
+    admins = [m for m in (member(org_a, ADMIN), member(org_a, "sales.manager@acme.example")) if m["role"] == "Administrator"]
+    assert len(admins) == 1
