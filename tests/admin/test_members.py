@@ -1,8 +1,11 @@
 """Members: change role, deactivate and reactivate, remove."""
 
+from crm.extensions import db
+from crm.models import User
 from tests.admin.support import audit
 from tests.admin.support import login_as
 from tests.admin.support import member
+from tests.admin.support import role
 from tests.admin.support import role_id
 from tests.admin.support import user_id
 from tests.helpers import add_member
@@ -52,11 +55,7 @@ def test_change_role_refuses_a_role_that_is_not_in_the_list(admin_a, org_a, org_
 
 def test_deactivate_then_reactivate(admin_a, org_a, org_b, app):
     # The rep also belongs to Bravo: deactivation in Acme must not touch that.
-    rep_user = user_id(REP)
-    from crm.models import User
-    from crm.extensions import db
-
-    add_member(org_b, REP, "Sales Manager", user=db.session.get(User, rep_user))
+    add_member(org_b, REP, "Sales Manager", user=db.session.get(User, user_id(REP)))
     rep = member(org_a, REP)
     rep_browser = login_as(app, REP)
     assert rep_browser.get("/acme/").status_code == 200
@@ -86,9 +85,6 @@ def test_deactivate_then_reactivate(admin_a, org_a, org_b, app):
 
 
 def test_deactivated_member_can_sign_in_and_use_other_org(admin_a, org_a, org_b, app):
-    from crm.models import User
-    from crm.extensions import db
-
     add_member(org_b, REP, "Sales Rep", user=db.session.get(User, user_id(REP)))
     admin_a.post(f"/acme/admin/members/{member(org_a, REP)['id']}/deactivate")
     rep_browser = login_as(app, REP)
@@ -125,8 +121,6 @@ def test_ticking_a_permission_changes_what_the_member_can_do(admin_a, org_a, app
     rep_browser = login_as(app, REP)
     assert rep_browser.get("/acme/admin/audit").status_code == 403
     sales_rep = role_id(org_a, "Sales Rep")
-    from tests.admin.support import role
-
     perms = role(org_a, "Sales Rep")["permissions"]
     response = admin_a.post(f"/acme/admin/roles/{sales_rep}", data={"name": "Sales Rep", "permissions": [*perms, "admin.audit"]})
     assert response.status_code == 302
