@@ -68,6 +68,23 @@ def _headers(response):
     return response
 
 
+ADMIN_SECTIONS = [
+    ("admin.members_list", "Members", "admin.members"),
+    ("admin.invitations_list", "Invitations", "admin.invitations"),
+    ("admin.roles_list", "Roles", "admin.roles"),
+    ("admin.stages_list", "Pipeline stages", "admin.pipeline"),
+    ("admin.settings", "Settings", "admin.settings"),
+    ("admin.audit_log", "Audit log", "admin.audit"),
+]
+
+
+def admin_sections() -> list[tuple[str, str]]:
+    """The admin console sections the current member may open: (endpoint, label)."""
+    from crm.permissions import can
+
+    return [(endpoint, label) for endpoint, label, permission in ADMIN_SECTIONS if can(permission)]
+
+
 def _no_favicon():
     """Browsers ask for /favicon.ico on every page; without this it would hit /<org_slug>/."""
     return "", 204
@@ -79,6 +96,7 @@ def init_web(app: Flask) -> None:
     app.register_error_handler(CSRFError, _csrf_error)
     app.after_request(_headers)
     app.jinja_env.globals["my_organizations"] = my_organizations
+    app.jinja_env.globals["admin_sections"] = admin_sections
     from tenants.web import current_membership
     from tenants.web import current_org
 

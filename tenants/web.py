@@ -45,7 +45,11 @@ def _resolve_org(endpoint, values) -> None:
     if org is not None:
         with unscoped():
             membership = db.session.scalar(
-                sa.select(Membership).where(Membership.org_id == org.id, Membership.user_id == user_id)
+                sa.select(Membership)
+                .where(Membership.org_id == org.id, Membership.user_id == user_id)
+                # The role is a tenant row: load it only once inside the organization, or
+                # row-level security would hide it from this lookup.
+                .options(sa.orm.lazyload(Membership.role))
             )
     if membership is None:
         abort(404)
