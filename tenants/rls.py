@@ -15,6 +15,8 @@ from tenants.context import current_org_id
 from tenants.context import current_user_id
 
 POLICY = "tenant_isolation"
+# A second, SELECT-only policy for the tables in USER_VISIBLE (see below).
+OWN_ROWS_POLICY = "own_rows_visible"
 ORG_SETTING = "app.current_org"
 USER_SETTING = "app.current_user"
 CURRENT_ORG = f"NULLIF(current_setting('{ORG_SETTING}', true), '')::bigint"
@@ -22,20 +24,27 @@ CURRENT_USER = f"NULLIF(current_setting('{USER_SETTING}', true), '')::bigint"
 
 # Tables whose rows a user may also see in organizations other than the current one,
 # through a second column that names that user (the organization switcher needs this).
+# Only seeing: permissive policies are OR-ed per command, so this visibility is a policy
+# FOR SELECT of its own. Folded into the FOR ALL policy's USING it would also let UPDATE
+# and DELETE reach the user's rows in other organizations.
 USER_VISIBLE = {"memberships": "user_id"}
 
 
 def policy_sql(table: str) -> list[str]:
-    """The statements that put one tenant table under row-level security."""
-    using = f"org_id = {CURRENT_ORG}"
-    if table in USER_VISIBLE:
-        using = f"({using}) OR {USER_VISIBLE[table]} = {CURRENT_USER}"
-    return [
+    """The statements that put one tenant table under row-level security (idempotent)."""
+    this_org = f"org_id = {CURRENT_ORG}"
+    statements = [
         f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY",
         f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY",
         f"DROP POLICY IF EXISTS {POLICY} ON {table}",
-        f"CREATE POLICY {POLICY} ON {table} USING ({using}) WITH CHECK (org_id = {CURRENT_ORG})",
+        f"CREATE POLICY {POLICY} ON {table} FOR ALL USING ({this_org}) WITH CHECK ({this_org})",
+        f"DROP POLICY IF EXISTS {OWN_ROWS_POLICY} ON {table}",
     ]
+    if table in USER_VISIBLE:
+        statements.append(
+            f"CREATE POLICY {OWN_ROWS_POLICY} ON {table} FOR SELECT USING ({USER_VISIBLE[table]} = {CURRENT_USER})"
+        )
+    return statements
 
 
 def apply_settings(connection: Connection) -> None:
@@ -65,6 +74,30 @@ def reapply(session) -> None:
     """Fix a transaction that began before the org was known (the slug lookup opens one)."""
     if session.in_transaction():
         apply_settings(session.connection())
+
+
+def restore(session) -> None:
+    """On leaving an organization: put an open transaction back to the org now current.
+
+    Without this, the rest of a transaction that was open when ``org_context`` was left
+    would go on acting for the organization just left. Safe in a ``finally``: a session
+    waiting for its rollback, or a transaction PostgreSQL has already aborted, is left
+    alone (it can read nothing more until it is rolled back, and raising here would hide
+    the error that got it there).
+    """
+    if not session.in_transaction() or not session.is_active:
+        return
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    connection = session.connection()
+    if not _aborted(connection):
+        apply_settings(connection)
+
+
+def _aborted(connection: Connection) -> bool:
+    info = getattr(connection.connection.dbapi_connection, "info", None)
+    status = getattr(info, "transaction_status", None)
+    return status is not None and status.name == "INERROR"
 
 
 def enable_row_level_security(op, tables: list[str]) -> None:

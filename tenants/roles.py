@@ -12,8 +12,17 @@ def _quote(conn, name: str) -> str:
     return conn.dialect.identifier_preparer.quote(name)
 
 
+class RoleSetupError(ValueError):
+    """The names given would make isolation impossible, or would demote an existing superuser."""
+
+
 def _ensure_role(conn, name: str, attributes: str, password: str | None) -> None:
-    exists = conn.scalar(sa.text("SELECT 1 FROM pg_roles WHERE rolname = :n"), {"n": name})
+    row = conn.execute(sa.text("SELECT rolsuper FROM pg_roles WHERE rolname = :n"), {"n": name}).first()
+    if row is not None and row.rolsuper:
+        # ALTER ROLE ... NOSUPERUSER on the very superuser this runs as (say, postgres)
+        # would lock the operator out of their own server.
+        raise RoleSetupError(f"{name} is a superuser: choose another name for the CRM's roles")
+    exists = row is not None
     verb = "ALTER" if exists else "CREATE"
     conn.exec_driver_sql(f"{verb} ROLE {_quote(conn, name)} {attributes}")
     if password:
@@ -24,10 +33,15 @@ def _ensure_role(conn, name: str, attributes: str, password: str | None) -> None
 
 def create_roles_and_database(superuser_url: str, database: str, owner: str, app_role: str,
                               owner_password: str | None = None, app_password: str | None = None) -> None:
+    if owner == app_role:
+        raise RoleSetupError("the owner and the app role must differ: a table owner can switch RLS off")
     engine = sa.create_engine(superuser_url, isolation_level="AUTOCOMMIT")
     with engine.connect() as conn:
         _ensure_role(conn, owner, "LOGIN NOSUPERUSER BYPASSRLS NOCREATEROLE", owner_password)
         _ensure_role(conn, app_role, "LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEROLE NOCREATEDB", app_password)
+        # A member of the owner role has the owner's privileges (and may SET ROLE to it):
+        # undo any such grant, so that re-running this corrects it like the attributes.
+        conn.exec_driver_sql(f"REVOKE {_quote(conn, owner)} FROM {_quote(conn, app_role)}")
         if not conn.scalar(sa.text("SELECT 1 FROM pg_database WHERE datname = :d"), {"d": database}):
             conn.exec_driver_sql(f"CREATE DATABASE {_quote(conn, database)} OWNER {_quote(conn, owner)}")
     engine.dispose()
