@@ -65,9 +65,14 @@ def enter_org(org_id: int | None, user_id: int | None = None):
 
 
 def leave_org(tokens) -> None:
+    """Back to the previous organization, in this context and in an open transaction."""
+    from tenants import rls
+    from tenants.db import db
+
     org_token, user_token = tokens
     current_org_id.reset(org_token)
     current_user_id.reset(user_token)
+    rls.restore(db.session())
 
 
 @contextmanager

@@ -12,6 +12,7 @@ from crm.models import Membership
 from crm.models import Organization
 from crm.models import User
 from crm.services.passwords import hash_password
+from tenants.context import org_context
 from tenants.context import unscoped
 from tests.helpers import PASSWORD
 from tests.helpers import text_of
@@ -202,5 +203,5 @@ def test_organization_switcher_lists_every_active_membership(client, org_a, org_
     assert client.get("/bravo/admin/members").status_code == 403, "Sales Rep in Bravo"
     switcher = text_of(client.get("/acme/"))
     assert "Bravo GmbH" in switcher
-    with unscoped():
+    with unscoped(), org_context(None, user.id):
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Membership).where(Membership.user_id == user.id)) == 2

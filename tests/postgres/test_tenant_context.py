@@ -26,9 +26,6 @@ def test_entering_an_org_applies_to_the_open_transaction(two_orgs):
     db.session.rollback()
 
 
-@pytest.mark.xfail(strict=True, reason="bug in tenants/context.py leave_org: it does not reset the open "
-                   "transaction's setting (fix: call tenants.rls.restore(db.session()) after the resets); "
-                   "remove this marker with the fix")
 def test_leaving_an_org_puts_the_open_transaction_back(two_orgs):
     a, b = two_orgs
     with org_context(a):

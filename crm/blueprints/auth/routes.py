@@ -32,6 +32,8 @@ from crm.services.organizations import slugify
 from crm.services.passwords import check_policy
 from crm.services.passwords import hash_password
 from crm.web import my_organizations
+from tenants.context import enter_org
+from tenants.context import get_org_id
 from tenants.context import org_context
 
 
@@ -60,6 +62,9 @@ def _sign_in(user: User, remember: bool) -> None:
     start_session(user)
     db.session.commit()
     login_user(user, remember=remember)
+    # The rest of this request acts for the new user: on PostgreSQL their memberships
+    # (where to send them next) are visible only with the user set.
+    enter_org(get_org_id(), user.id)
 
 
 def _form_status(form) -> int:
