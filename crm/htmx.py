@@ -1,5 +1,7 @@
 """One URL answers both the full page and its fragment; this module decides which."""
 
+import json
+
 from flask import make_response
 from flask import render_template
 from flask import request
@@ -18,8 +20,6 @@ def render(page_template: str, fragment_template: str, /, status: int = 200, tri
     response = make_response(body, status)
     response.vary.add("HX-Request")
     if trigger:
-        import json
-
         response.headers["HX-Trigger"] = json.dumps(trigger)
     return response
 

@@ -52,7 +52,7 @@ def create_roles_and_database(superuser_url: str, database: str, owner: str, app
         conn.exec_driver_sql(f"ALTER SCHEMA public OWNER TO {o}")
         conn.exec_driver_sql(f"GRANT CONNECT ON DATABASE {_quote(conn, database)} TO {a}")
         conn.exec_driver_sql(f"GRANT USAGE ON SCHEMA public TO {a}")
-        conn.exec_driver_sql(f"REVOKE CREATE ON SCHEMA public FROM PUBLIC")
+        conn.exec_driver_sql("REVOKE CREATE ON SCHEMA public FROM PUBLIC")
         conn.exec_driver_sql(
             f"ALTER DEFAULT PRIVILEGES FOR ROLE {o} IN SCHEMA public GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO {a}")
         conn.exec_driver_sql(f"ALTER DEFAULT PRIVILEGES FOR ROLE {o} IN SCHEMA public GRANT USAGE, SELECT ON SEQUENCES TO {a}")

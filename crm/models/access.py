@@ -11,7 +11,6 @@ from crm.clock import aware
 from crm.clock import now
 from tenants.db import BigId
 from tenants.db import db
-from crm.clock import now as utcnow
 from tenants.scoping import TenantScoped
 from tenants.scoping import tenant_fk
 
@@ -26,7 +25,7 @@ class Role(TenantScoped, db.Model):
     # The Administrator role: every permission, always; it cannot be renamed or deleted,
     # so an organization can never lock itself out of its own admin console.
     is_administrator: Mapped[bool] = mapped_column(default=False)
-    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=now)
 
     def grants(self, name: str) -> bool:
         return name in self.permissions
@@ -49,8 +48,8 @@ class Invitation(TenantScoped, db.Model):
     role_id: Mapped[int] = mapped_column(sa.BigInteger)
     invited_by_id: Mapped[int | None] = mapped_column(sa.BigInteger, sa.ForeignKey("users.id", ondelete="SET NULL"))
     nonce: Mapped[str] = mapped_column(sa.String(32))
-    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
-    sent_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=now)
+    sent_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=now)
     expires_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
     accepted_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
     revoked_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))

@@ -9,6 +9,7 @@ from flask import flash
 from flask import redirect
 from flask import request
 from flask import url_for
+from wtforms.fields.choices import SelectChoice
 
 from crm.blueprints.admin import bp
 from crm.blueprints.admin.forms import InviteForm
@@ -16,7 +17,6 @@ from crm.blueprints.admin.forms import RoleForm
 from crm.blueprints.admin.forms import SettingsForm
 from crm.blueprints.admin.forms import StageForm
 from crm.blueprints.common import get_or_404
-from wtforms.fields.choices import SelectChoice
 from crm.extensions import db
 from crm.forms import show_error
 from crm.htmx import render
