@@ -1,16 +1,33 @@
 """Every model, imported here so that Alembic and the mappers see them all."""
 
 from crm.models.access import Invitation
+from crm.models.activity import ActivityEvent
+from crm.models.activity import Interaction
+from crm.models.activity import Note
+from crm.models.activity import Notification
+from crm.models.activity import Task
 from crm.models.access import Role
 from crm.models.accounts import AuthSession
 from crm.models.accounts import LoginFailure
 from crm.models.accounts import User
 from crm.models.audit import AuditEntry
+from crm.models.leads import Lead
+from crm.models.people import Company
+from crm.models.people import Contact
+from crm.models.people import ContactEmail
+from crm.models.people import ContactPhone
 from crm.models.pipeline import PipelineStage
+from crm.models.tags import CompanyTag
+from crm.models.tags import ContactTag
+from crm.models.tags import LeadTag
+from crm.models.tags import Tag
+from crm.models.views import SavedView
 from tenants.models import Membership
 from tenants.models import Organization
 
 __all__ = [
-    "AuditEntry", "AuthSession", "Invitation", "LoginFailure", "Membership", "Organization",
-    "PipelineStage", "Role", "User",
+    "ActivityEvent", "AuditEntry", "AuthSession", "Company", "CompanyTag", "Contact", "ContactEmail",
+    "ContactPhone", "ContactTag", "Interaction", "Invitation", "Lead", "LeadTag", "LoginFailure",
+    "Membership", "Note", "Notification", "Organization", "PipelineStage", "Role", "SavedView", "Tag",
+    "Task", "User",
 ]

@@ -50,12 +50,41 @@ def _seed_invitations(org) -> None:
                               expires_at=clock.now() + timedelta(days=7)))
 
 
+def _seed_customer_records(org) -> None:
+    """One row in each customer-record table (issue 3), linked the way the app links them."""
+    from crm.models import ActivityEvent, Company, CompanyTag, Contact, ContactEmail, ContactPhone
+    from crm.models import ContactTag, Interaction, Lead, LeadTag, Note, Notification, SavedView, Tag, Task
+    from crm.models import User
+
+    user_id = db.session.scalar(sa.select(User.id).where(User.email == f"admin@{org.slug}.example"))
+    company = Company(name=f"Customer of {org.slug}")
+    lead = Lead(first_name="Lee", last_name=org.slug, email=f"lead@{org.slug}.example")
+    tag = Tag(name="vip")
+    db.session.add_all([company, lead, tag])
+    db.session.flush()
+    contact = Contact(first_name="Cora", last_name=org.slug, company_id=company.id)
+    db.session.add(contact)
+    db.session.flush()
+    db.session.add_all([
+        ContactEmail(contact_id=contact.id, email=f"cora@{org.slug}.example", is_primary=True),
+        ContactPhone(contact_id=contact.id, number="+14155550100", is_primary=True),
+        CompanyTag(company_id=company.id, tag_id=tag.id), ContactTag(contact_id=contact.id, tag_id=tag.id),
+        LeadTag(lead_id=lead.id, tag_id=tag.id),
+        Interaction(kind="call", subject="Intro call", company_id=company.id, contact_id=contact.id),
+        Note(body="Met at the fair", company_id=company.id), Task(title="Follow up", lead_id=lead.id),
+        ActivityEvent(kind="created", summary="Company created", company_id=company.id),
+        Notification(user_id=user_id, kind="mention", message="You were mentioned", dedupe_key=f"seed:{org.slug}"),
+        SavedView(owner_id=user_id, entity="leads", name="Mine", query="owner=me"),
+    ])
+
+
 # Rows that organizations do not get on creation. A new tenant table whose rows are not made
 # by ``make_org`` needs an entry here, or ``test_every_tenant_table_has_rows_of_both_orgs``
 # fails: an isolation test over an empty table would prove nothing.
 SEEDERS = {
     "audit_entries": _seed_audit_entries,
     "invitations": _seed_invitations,
+    "companies": _seed_customer_records,
 }
 
 

@@ -1,0 +1,55 @@
+"""Leads: people not yet qualified, from first touch to conversion."""
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped
+from sqlalchemy.orm import mapped_column
+from sqlalchemy.orm import relationship
+
+from crm.models.base import RecordBase
+from crm.models.base import owner_column
+from tenants.db import db
+from tenants.scoping import TenantScoped
+from tenants.scoping import tenant_fk
+
+LEAD_STATUSES = ("new", "working", "qualified", "unqualified", "converted")
+LEAD_SOURCES = ("website", "referral", "event", "webinar", "cold_call", "partner", "advertising", "social", "import", "other")
+GRADES = ("A", "B", "C", "D")
+
+
+class Lead(RecordBase, TenantScoped, db.Model):
+    __tablename__ = "leads"
+    __tenant_table_args__ = (
+        tenant_fk("merged_into_id", "leads"),
+        # The list page's default and filtered orders, newest first; all lead with org_id.
+        sa.Index("ix_leads_org_id_created_at_id", "org_id", "created_at", "id"),
+        sa.Index("ix_leads_org_id_status_created_at_id", "org_id", "status", "created_at", "id"),
+        sa.Index("ix_leads_org_id_owner_id_created_at_id", "org_id", "owner_id", "created_at", "id"),
+        sa.Index("ix_leads_org_id_source_created_at_id", "org_id", "source", "created_at", "id"),
+        sa.Index("ix_leads_org_id_last_name_id", "org_id", "last_name", "id"),
+        sa.Index("ix_leads_org_id_email", "org_id", "email"),
+        sa.Index("ix_leads_org_id_phone", "org_id", "phone"),
+        sa.CheckConstraint("score IS NULL OR (score >= 0 AND score <= 100)", name="score_percent"),
+    )
+
+    first_name: Mapped[str] = mapped_column(sa.String(100), default="")
+    last_name: Mapped[str] = mapped_column(sa.String(100), default="")
+    email: Mapped[str | None] = mapped_column(sa.String(254))
+    phone: Mapped[str | None] = mapped_column(sa.String(20))  # E.164
+    company_name: Mapped[str | None] = mapped_column(sa.String(200))
+    title: Mapped[str | None] = mapped_column(sa.String(120))
+    source: Mapped[str | None] = mapped_column(sa.String(20))
+    status: Mapped[str] = mapped_column(sa.String(12), default="new")
+    owner_id: Mapped[int | None] = owner_column()
+    score: Mapped[int | None] = mapped_column()
+    grade: Mapped[str | None] = mapped_column(sa.String(1))
+    custom_fields: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    merged_into_id: Mapped[int | None] = mapped_column(sa.BigInteger)
+
+    owner = relationship("User", foreign_keys=[owner_id], lazy="raise")
+
+    @property
+    def full_name(self) -> str:
+        return " ".join(p for p in (self.first_name, self.last_name) if p) or (self.email or "(no name)")
+
+    def __repr__(self) -> str:
+        return f"<Lead {self.full_name}>"
