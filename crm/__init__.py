@@ -64,10 +64,20 @@ def _configure_extensions(app: Flask) -> None:
 
 
 def _configure_blueprints(app: Flask) -> None:
+    from crm.blueprints.activity import bp as activity_bp
     from crm.blueprints.admin import bp as admin_bp
     from crm.blueprints.auth import bp as auth_bp
+    from crm.blueprints.companies import bp as companies_bp
+    from crm.blueprints.contacts import bp as contacts_bp
     from crm.blueprints.dashboard import bp as dashboard_bp
+    from crm.blueprints.leads import bp as leads_bp
+    from crm.blueprints.search import bp as search_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(dashboard_bp, url_prefix="/<org_slug>")
     app.register_blueprint(admin_bp, url_prefix="/<org_slug>/admin")
+    app.register_blueprint(companies_bp, url_prefix="/<org_slug>/companies")
+    app.register_blueprint(contacts_bp, url_prefix="/<org_slug>/contacts")
+    app.register_blueprint(leads_bp, url_prefix="/<org_slug>/leads")
+    app.register_blueprint(activity_bp, url_prefix="/<org_slug>/activity")
+    app.register_blueprint(search_bp, url_prefix="/<org_slug>")

@@ -50,6 +50,7 @@ def from_environment(instance_path: str, debug: bool, secret_key: str | None = N
         "LOGIN_MAX_FAILURES_PER_IP": int(os.environ.get("LOGIN_MAX_FAILURES_PER_IP", "30")),
         "LOGIN_LOCK_MINUTES": int(os.environ.get("LOGIN_LOCK_MINUTES", "15")),
         "INVITATION_DAYS": 7,
+        "DEFAULT_PHONE_REGION": os.environ.get("DEFAULT_PHONE_REGION", "US"),
         "TRUSTED_PROXIES": int(os.environ.get("TRUSTED_PROXIES", "0")),
         "PREFERRED_URL_SCHEME": "http" if debug else "https",
     }

@@ -1,0 +1,1 @@
+from crm.blueprints.activity import bp  # noqa: F401

@@ -1,0 +1,1 @@
+from crm.blueprints.companies import bp  # noqa: F401

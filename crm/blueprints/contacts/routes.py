@@ -1,0 +1,1 @@
+from crm.blueprints.contacts import bp  # noqa: F401

@@ -1,0 +1,7 @@
+"""Leads: the list (fast at a million rows), the record page, duplicates and merging."""
+
+from flask import Blueprint
+
+bp = Blueprint("leads", __name__)
+
+from crm.blueprints.leads import routes  # noqa: E402,F401

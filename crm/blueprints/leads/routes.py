@@ -1,0 +1,1 @@
+from crm.blueprints.leads import bp  # noqa: F401

@@ -1,0 +1,1 @@
+from crm.blueprints.search import bp  # noqa: F401
