@@ -42,6 +42,9 @@ class CSRFClient(FlaskClient):
             # Over https Flask-WTF also wants a same-origin Referer, as browsers send.
             headers.setdefault("Referer", "https://localhost/")
             kwargs["headers"] = headers
+        # Buffered: a streamed body (CSV export) is produced here, inside the request's own
+        # app context, not later when the test reads it.
+        kwargs.setdefault("buffered", True)
         with fresh_app_context():
             response = super().open(*args, **kwargs)
         if has_app_context():

@@ -11,18 +11,32 @@ import sqlalchemy as sa
 
 from crm.extensions import db
 from crm.models import AuditEntry
+from crm.models import Company
+from crm.models import Contact
+from crm.models import Interaction
+from crm.models import Lead
+from crm.models import Note
+from crm.models import Organization
+from crm.models import SavedView
+from crm.models import Tag
+from crm.models import Task
 from crm.models import Invitation
 from crm.models import Membership
 from crm.models import PipelineStage
 from crm.models import Role
 from crm.services.invitations import invite
+from tenants.context import get_org_id
 from tenants.context import org_context
 from tests.helpers import fresh_app_context
 from tests.helpers import make_user
 
 PUBLIC = {"static", "favicon", "auth.index", "auth.login", "auth.signup", "auth.logout", "auth.invitation_accept"}
 LOGIN_ONLY = {"auth.organizations"}
-RECORD_PARAMS = {"member_id": Membership, "invitation_id": Invitation, "role_id": Role, "stage_id": PipelineStage}
+RECORD_PARAMS = {
+    "member_id": Membership, "invitation_id": Invitation, "role_id": Role, "stage_id": PipelineStage,
+    "company_id": Company, "contact_id": Contact, "lead_id": Lead, "interaction_id": Interaction, "note_id": Note,
+    "task_id": Task, "tag_id": Tag, "view_id": SavedView,
+}
 OTHER_PARAMS = {"org_slug", "token", "filename"}
 
 
@@ -41,16 +55,37 @@ def _records(org) -> dict[str, int]:
 
     app = current_app._get_current_object()
     with fresh_app_context(), app.test_request_context(), org_context(org.id):
+        admin = db.session.scalar(sa.select(Membership).join(Role, Role.id == Membership.role_id)
+                                  .where(Role.is_administrator.is_(True))).user
+        login_user(admin)
         if db.session.scalar(sa.select(Invitation.id)) is None:
             role = db.session.scalar(sa.select(Role).where(Role.name == "Sales Rep"))
-            admin = db.session.scalar(sa.select(Membership).join(Role, Role.id == Membership.role_id)
-                                      .where(Role.is_administrator.is_(True))).user
-            login_user(admin)
             invite(org, f"walker@{org.slug}.example", role)
+        if db.session.scalar(sa.select(Company.id)) is None:
+            _make_customer_records(admin.id)
         ids = {name: db.session.scalar(sa.select(model.id).order_by(model.id.desc()).limit(1))
                for name, model in RECORD_PARAMS.items()}
         db.session.remove()
     return ids
+
+
+def _make_customer_records(user_id: int) -> None:
+    """One record of every customer-record kind, so that every route gets a real id."""
+    org = db.session.get(Organization, get_org_id())
+    company = Company(name=f"Walker {org.slug}")
+    lead = Lead(first_name="Walk", last_name=org.slug, email=f"walk@{org.slug}.example")
+    tag = Tag(name=f"walk-{org.slug}")
+    db.session.add_all([company, lead, tag])
+    db.session.flush()
+    contact = Contact(first_name="Walk", last_name=org.slug, company_id=company.id)
+    db.session.add(contact)
+    db.session.flush()
+    db.session.add_all([
+        Interaction(kind="call", subject="Walk call", contact_id=contact.id, company_id=company.id),
+        Note(body="Walk note", company_id=company.id), Task(title="Walk task", lead_id=lead.id),
+        SavedView(owner_id=user_id, entity="leads", name="Walk view", query=""),
+    ])
+    db.session.commit()
 
 
 def _url(rule, slug: str, ids: dict[str, int]) -> str:

@@ -1,1 +1,214 @@
-from crm.blueprints.companies import bp  # noqa: F401
+import json
+
+import sqlalchemy as sa
+from flask import abort
+from flask import flash
+from flask import redirect
+from flask import render_template
+from flask import request
+from flask import url_for
+
+from crm.blueprints.common import get_or_404
+from crm.blueprints.companies import bp
+from crm.blueprints.records import after_create
+from crm.blueprints.records import deleted_toast
+from crm.blueprints.records import ids_from_request
+from crm.blueprints.records import list_target
+from crm.extensions import db
+from crm.htmx import render
+from crm.htmx import toast
+from crm.htmx import wants_fragment
+from crm.models import Company
+from crm.models import Tag
+from crm.models.people import LIFECYCLE_STAGES
+from crm.models.people import SEGMENTS
+from crm.models.people import SIZE_BANDS
+from crm.models.people import TIERS
+from crm.permissions import require
+from crm.services import ServiceError
+from crm.services import companies
+from crm.services.export import csv_response
+from crm.services.listing import all_rows
+from crm.services.listing import paginate
+from crm.services.listing import parse_state
+from crm.services.records import active_members
+
+CHOICES = {"size_bands": SIZE_BANDS, "segments": SEGMENTS, "tiers": TIERS, "lifecycle_stages": LIFECYCLE_STAGES}
+
+
+def _company(company_id) -> Company:
+    company = get_or_404(Company, company_id)
+    if company.deleted_at is not None:
+        abort(404)
+    return company
+
+
+def _list_context():
+    state = parse_state(companies.LIST, request.args)
+    page = paginate(companies.LIST, state, companies.list_query())
+    tags = companies.tags_by_company([c.id for c in page.rows])
+    all_tags = db.session.scalars(sa.select(Tag).order_by(Tag.name)).all()
+    return dict(state=state, page=page, tags=tags, spec=companies.LIST, members=active_members(), all_tags=all_tags)
+
+
+@bp.get("/")
+@require("companies.view")
+def companies_list():
+    """Companies, searched, filtered, sorted and paged by the URL."""
+    context = _list_context()
+    if list_target():
+        return render("companies/list.html", "companies/_results.html", **context)
+    return render("companies/list.html", "companies/list.html", **context)
+
+
+@bp.get("/export.csv")
+@require("companies.view")
+def companies_export():
+    """Every company the current filter shows, as CSV."""
+    state = parse_state(companies.LIST, request.args)
+    rows = (companies.export_row(c) for c in all_rows(companies.LIST, state, companies.list_query()))
+    return csv_response("companies.csv", companies.EXPORT_HEADER, rows)
+
+
+@bp.get("/new")
+@require("companies.edit")
+def companies_new():
+    """The form for a new company."""
+    return render_template("companies/new.html", values={}, errors={}, members=active_members(), **CHOICES)
+
+
+@bp.post("/")
+@require("companies.edit")
+def companies_create():
+    """Create a company and open it."""
+    try:
+        company = companies.create_company(request.form)
+    except ServiceError as error:
+        db.session.rollback()
+        return render("companies/new.html", "companies/_new_form.html", status=422, values=request.form,
+                      errors={error.field or "_": error.message}, members=active_members(), **CHOICES)
+    db.session.commit()
+    flash(f"Company {company.name} created.", "success")
+    return after_create("companies.companies_show", company_id=company.id)
+
+
+@bp.get("/<int:company_id>")
+@require("companies.view")
+def companies_show(company_id):
+    """The 360° view of a company."""
+    company = _company(company_id)
+    from crm.services.activity import panel_context
+
+    return render_template("companies/show.html", company=company, record=company, kind="company",
+                           panel=panel_context("company", company), **companies.overview(company))
+
+
+@bp.get("/<int:company_id>/details")
+@require("companies.view")
+def companies_details(company_id):
+    """The company's fields, read-only (Cancel of the inline edit comes back here)."""
+    company = _company(company_id)
+    return render_template("companies/_details.html", company=company, **companies.overview(company))
+
+
+@bp.get("/<int:company_id>/edit")
+@require("companies.edit")
+def companies_edit(company_id):
+    """The company's fields as a form, swapped in place of the details."""
+    company = _company(company_id)
+    values = {f: getattr(company, f) or "" for f in companies.FIELDS}
+    return render_template("companies/_edit.html", company=company, values=values, errors={},
+                           members=active_members(), **CHOICES)
+
+
+@bp.post("/<int:company_id>")
+@require("companies.edit")
+def companies_update(company_id):
+    """Save the inline edit."""
+    company = _company(company_id)
+    try:
+        companies.update_company(company, request.form)
+    except ServiceError as error:
+        db.session.rollback()
+        return render_template("companies/_edit.html", company=company, values=request.form,
+                               errors={error.field or "_": error.message}, members=active_members(), **CHOICES), 422
+    db.session.commit()
+    return render("companies/show.html", "companies/_details.html", trigger=toast("Company saved."),
+                  company=company, **companies.overview(company))
+
+
+@bp.post("/<int:company_id>/delete")
+@require("companies.delete")
+def companies_delete(company_id):
+    """Delete (softly): Undo brings it back."""
+    company = _company(company_id)
+    companies.delete_company(company)
+    db.session.commit()
+    undo = url_for("companies.companies_restore", company_id=company.id)
+    if wants_fragment():
+        return "", 200, {"HX-Trigger": json.dumps(deleted_toast(f"Deleted {company.name}.", undo))}
+    flash(f"Deleted {company.name}.", "undo:" + undo)
+    return redirect(url_for("companies.companies_list"), 303)
+
+
+@bp.post("/<int:company_id>/restore")
+@require("companies.delete")
+def companies_restore(company_id):
+    """Undo a delete."""
+    company = get_or_404(Company, company_id)
+    try:
+        companies.restore_company(company)
+    except ServiceError as error:
+        abort(410, description=error.message)
+    db.session.commit()
+    if wants_fragment():
+        return "", 200, {"HX-Trigger": json.dumps({**toast(f"Restored {company.name}."), "records-changed": True})}
+    flash(f"Restored {company.name}.", "success")
+    return redirect(url_for("companies.companies_show", company_id=company.id), 303)
+
+
+@bp.post("/bulk")
+@require("companies.edit")
+def companies_bulk():
+    """Assign an owner, add a tag, or delete the ticked companies."""
+    action = request.form.get("action", "")
+    ids = ids_from_request()
+    try:
+        if action == "assign":
+            count = companies.bulk_assign(ids, request.form.get("owner_id"))
+            message, trigger = f"Owner set on {count} compan{'y' if count == 1 else 'ies'}.", {}
+        elif action == "tag":
+            count = companies.bulk_tag(ids, request.form.get("tag_id"))
+            message, trigger = f"Tagged {count} compan{'y' if count == 1 else 'ies'}.", {}
+        elif action == "delete":
+            from crm.permissions import can
+
+            if not can("companies.delete"):
+                abort(403, description="Your role does not allow deleting companies.")
+            deleted = companies.bulk_delete(ids)
+            undo = url_for("companies.companies_bulk_restore", ids=deleted)
+            message, trigger = None, deleted_toast(f"Deleted {len(deleted)} compan{'y' if len(deleted) == 1 else 'ies'}.", undo)
+        else:
+            raise ServiceError("Choose what to do with the ticked companies.")
+    except ServiceError as error:
+        db.session.rollback()
+        return render_template("_notice.html", message=error.message, level="error"), 422
+    db.session.commit()
+    payload = {**(trigger or toast(message)), "records-changed": True}
+    if wants_fragment():
+        return "", 200, {"HX-Trigger": json.dumps(payload)}
+    flash(payload["toast"]["message"], "success")
+    return redirect(url_for("companies.companies_list"), 303)
+
+
+@bp.post("/bulk-restore")
+@require("companies.delete")
+def companies_bulk_restore():
+    """Undo a bulk delete."""
+    count = companies.bulk_restore(ids_from_request())
+    db.session.commit()
+    payload = {**toast(f"Restored {count} compan{'y' if count == 1 else 'ies'}."), "records-changed": True}
+    if wants_fragment():
+        return "", 200, {"HX-Trigger": json.dumps(payload)}
+    flash(payload["toast"]["message"], "success")
+    return redirect(url_for("companies.companies_list"), 303)
