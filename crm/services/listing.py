@@ -39,6 +39,8 @@ class ListSpec:
     default_sort: str                          # e.g. "-created_at"
     search: Callable[[str], Any]               # term -> where clause
     filters: dict[str, Filter] = field(default_factory=dict)
+    # For a sort on an expression (a coalesce), how to read its value from a row for the cursor.
+    sort_values: dict[str, Callable[[Any], Any]] = field(default_factory=dict)
 
 
 @dataclass
@@ -131,6 +133,8 @@ def _cursor_value(column, raw):
 
 
 def _row_key(row, sort_key: str, spec: ListSpec):
+    if sort_key in spec.sort_values:
+        return [spec.sort_values[sort_key](row), row.id]
     column = spec.sorts[sort_key][1]
     value = getattr(row, column.key)
     return [value, row.id]
