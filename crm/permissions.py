@@ -29,6 +29,7 @@ PERMISSIONS: dict[str, str] = {
     "leads.import": "Import leads from CSV",
     "interactions.view": "See interactions, notes and tasks",
     "interactions.log": "Log interactions, notes and tasks",
+    "tags.manage": "Create, rename, recolour and delete tags",
     "opportunities.view": "See opportunities and the pipeline",
     "opportunities.edit": "Create, edit and move opportunities",
     "products.view": "See the product catalogue",
@@ -61,6 +62,7 @@ DEFAULT_ROLES: dict[str, list[str]] = {
     "Marketing Manager": [
         "dashboard.view", "campaigns.view", "campaigns.manage", "leads.view", "leads.edit",
         "leads.import", "companies.view", "contacts.view", "opportunities.view", "reports.view",
+        "tags.manage",
     ],
     "Sales Development Rep": [
         "dashboard.view", "leads.view", "leads.edit", "leads.convert", "companies.view",
@@ -75,7 +77,7 @@ DEFAULT_ROLES: dict[str, list[str]] = {
         "dashboard.view", *_SALES_RECORDS, "companies.delete", "contacts.delete",
         "leads.view", "leads.edit", "leads.delete", "leads.convert", "leads.assign", "leads.import",
         "opportunities.view", "opportunities.edit", "products.view", "products.manage",
-        "campaigns.view", "reports.view", "reports.export",
+        "campaigns.view", "reports.view", "reports.export", "tags.manage",
     ],
     "Support Agent": [
         "dashboard.view", "cases.view", "cases.manage", "companies.view", "contacts.view",

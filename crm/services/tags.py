@@ -1,0 +1,135 @@
+"""Tags: the organization's labels (name, colour, category) and which records carry them.
+
+Names are unique per organization regardless of case ("VIP" and "vip" are one tag). A tag
+id from a form is looked up through the tenant filter, so another organization's tag is
+simply "not found here".
+"""
+
+import sqlalchemy as sa
+
+from crm.extensions import db
+from crm.models import CompanyTag
+from crm.models import ContactTag
+from crm.models import LeadTag
+from crm.models import Tag
+from crm.models.tags import TAG_COLOURS
+from crm.services import ServiceError
+from crm.services import audit
+from crm.services import records
+
+LINKS = {"company": (CompanyTag, CompanyTag.company_id), "contact": (ContactTag, ContactTag.contact_id),
+         "lead": (LeadTag, LeadTag.lead_id)}
+COLOUR_NAMES = dict(zip(TAG_COLOURS, ("Slate", "Red", "Orange", "Yellow", "Green", "Teal", "Blue", "Violet", "Pink")))
+
+
+def all_tags() -> list[Tag]:
+    return db.session.scalars(sa.select(Tag).order_by(sa.func.lower(Tag.name), Tag.id)).all()
+
+
+def tags_of(kind: str, record_id: int) -> list[Tag]:
+    link, column = LINKS[kind]
+    return db.session.scalars(
+        sa.select(Tag).join(link, link.tag_id == Tag.id).where(column == record_id)
+        .order_by(sa.func.lower(Tag.name), Tag.id)).all()
+
+
+def tags_with_counts() -> list[tuple[Tag, int]]:
+    """Every tag and how many records carry it, for the management page (one query)."""
+    counts = [sa.select(sa.func.count()).select_from(link).where(link.tag_id == Tag.id).scalar_subquery()
+              for link, _ in LINKS.values()]
+    rows = db.session.execute(sa.select(Tag, sum(counts[1:], counts[0])).order_by(sa.func.lower(Tag.name), Tag.id)).all()
+    return [(tag, used) for tag, used in rows]
+
+
+def _name(value, tag: Tag | None = None) -> str:
+    name = " ".join((value or "").split())
+    if not name:
+        raise ServiceError("Enter a name for the tag.", "name")
+    if len(name) > 50:
+        raise ServiceError(f"Keep the tag name to 50 characters or fewer (it has {len(name)}).", "name")
+    query = sa.select(Tag).where(sa.func.lower(Tag.name) == name.lower())
+    if tag is not None:
+        query = query.where(Tag.id != tag.id)
+    existing = db.session.scalar(query.limit(1))
+    if existing is not None:
+        raise ServiceError(f"There is already a tag called “{existing.name}”. Choose another name, or use that tag.", "name")
+    return name
+
+
+def _colour(value) -> str:
+    value = (value or "").strip().lower()
+    if not value:
+        return TAG_COLOURS[0]
+    if value not in TAG_COLOURS:
+        raise ServiceError(f"Choose one of the colours offered ({', '.join(COLOUR_NAMES.values())}).", "colour")
+    return value
+
+
+def _category(value) -> str | None:
+    return records.clean_text(value, "category", "category", 50)
+
+
+def _snapshot(tag: Tag) -> dict:
+    return {"name": tag.name, "colour": tag.colour, "category": tag.category}
+
+
+def create_tag(name, colour=None, category=None) -> Tag:
+    tag = Tag(name=_name(name), colour=_colour(colour), category=_category(category))
+    db.session.add(tag)
+    db.session.flush()
+    audit.record("tag.create", tag, f"Created tag {tag.name}", None, _snapshot(tag))
+    return tag
+
+
+def update_tag(tag: Tag, name, colour, category) -> bool:
+    """Rename, recolour or recategorise; False when nothing changed."""
+    before = _snapshot(tag)
+    tag.name, tag.colour, tag.category = _name(name, tag), _colour(colour), _category(category)
+    if _snapshot(tag) == before:
+        return False
+    audit.record("tag.update", tag, f"Changed tag {tag.name}", before, _snapshot(tag))
+    return True
+
+
+def delete_tag(tag: Tag) -> None:
+    """Delete a tag everywhere (its links go with it: the foreign keys cascade)."""
+    audit.record("tag.delete", tag, f"Deleted tag {tag.name}", _snapshot(tag), None)
+    for link, _ in LINKS.values():
+        db.session.execute(sa.delete(link).where(link.tag_id == tag.id))
+    db.session.delete(tag)
+
+
+def find_tag(value) -> Tag:
+    """A tag of this organization from a form value, or a clear refusal."""
+    value = str(value or "").strip()
+    if not value:
+        raise ServiceError("Choose a tag to add.", "tag_id")
+    tag = db.session.get(Tag, int(value)) if value.isascii() and value.isdigit() and len(value) < 19 else None
+    if tag is None:
+        raise ServiceError("That tag does not exist in this organization (it may have been deleted). "
+                           "Choose a tag from the list.", "tag_id")
+    return tag
+
+
+def add_tag(kind: str, record, tag: Tag) -> bool:
+    """Put a tag on a record; False when it already carries it."""
+    link, column = LINKS[kind]
+    if db.session.scalar(sa.select(link.id).where(column == record.id, link.tag_id == tag.id)) is not None:
+        return False
+    db.session.add(link(tag_id=tag.id, **{column.key: record.id}))
+    _event(kind, record, "tag.added", f"Tagged {tag.name}", tag)
+    return True
+
+
+def remove_tag(kind: str, record, tag: Tag) -> bool:
+    link, column = LINKS[kind]
+    removed = db.session.execute(sa.delete(link).where(column == record.id, link.tag_id == tag.id)).rowcount
+    if removed:
+        _event(kind, record, "tag.removed", f"Tag {tag.name} removed", tag)
+    return bool(removed)
+
+
+def _event(kind: str, record, event_kind: str, summary: str, tag: Tag) -> None:
+    from crm.services.activity import links_for
+
+    records.record_event(event_kind, summary, data={"tag_id": tag.id, "tag": tag.name}, **links_for(kind, record))
