@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfoNotFoundError
 import sqlalchemy as sa
 from flask import has_request_context
 from flask import url_for
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 from werkzeug.routing import BuildError
 
@@ -222,6 +223,8 @@ def log_interaction(kind: str, record, values: Mapping, tz: ZoneInfo) -> Interac
 def update_interaction(interaction: Interaction, values: Mapping, tz: ZoneInfo) -> bool:
     """Save changes; returns False (and records nothing) when nothing changed."""
     fields = _interaction_fields(values, tz)
+    if (values.get("occurred_at") or "").strip() == to_local_input(interaction.occurred_at, tz):
+        fields["occurred_at"] = clock.aware(interaction.occurred_at)  # unchanged to the minute the form shows
     before = {name: getattr(interaction, name) for name in fields}
     before["occurred_at"] = clock.aware(before["occurred_at"]) if before["occurred_at"] else None
     changed = [name for name, value in fields.items() if before[name] != value]
@@ -294,8 +297,15 @@ def _notify_mentions(note: Note, kind: str, record_label: str) -> Mentions:
     for key, (user_id, name) in keys.items():
         if key in existing:
             continue
-        db.session.add(Notification(user_id=user_id, kind="mention", dedupe_key=key, link=link,
-                                    message=f"{author} mentioned you in a note on {record_label}"[:300]))
+        try:
+            # The same note saved twice at once notifies once. (The note's row was flushed
+            # before, so on SQLite too this savepoint is nested in an open transaction.)
+            with db.session.begin_nested():
+                db.session.add(Notification(user_id=user_id, kind="mention", dedupe_key=key, link=link,
+                                            message=f"{author} mentioned you in a note on {record_label}"[:300]))
+                db.session.flush()
+        except IntegrityError:
+            continue
         result.notified.append(name)
     return result
 
@@ -359,7 +369,7 @@ def check_assignee(value) -> int | None:
 
 def _task_fields(values: Mapping) -> dict:
     return {
-        "title": _text(values, "title", "task", 200, required=True),
+        "title": _text(values, "title", "task title", 200, required=True),
         "due_on": parse_date(values.get("due_on")),
         "priority": records.clean_choice(values.get("priority"), TASK_PRIORITIES, "priority", "priority") or "normal",
         "assignee_id": check_assignee(values.get("assignee_id")),

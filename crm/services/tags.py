@@ -6,6 +6,7 @@ simply "not found here".
 """
 
 import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
 
 from crm.extensions import db
 from crm.models import CompanyTag
@@ -76,7 +77,7 @@ def _snapshot(tag: Tag) -> dict:
 def create_tag(name, colour=None, category=None) -> Tag:
     tag = Tag(name=_name(name), colour=_colour(colour), category=_category(category))
     db.session.add(tag)
-    db.session.flush()
+    _flush_or_refuse(f"There is already a tag called “{tag.name}”. Choose another name, or use that tag.", "name")
     audit.record("tag.create", tag, f"Created tag {tag.name}", None, _snapshot(tag))
     return tag
 
@@ -117,6 +118,7 @@ def add_tag(kind: str, record, tag: Tag) -> bool:
     if db.session.scalar(sa.select(link.id).where(column == record.id, link.tag_id == tag.id)) is not None:
         return False
     db.session.add(link(tag_id=tag.id, **{column.key: record.id}))
+    _flush_or_refuse(f"This record already has the tag {tag.name}.", "tag_id")
     _event(kind, record, "tag.added", f"Tagged {tag.name}", tag)
     return True
 
@@ -129,7 +131,22 @@ def remove_tag(kind: str, record, tag: Tag) -> bool:
     return bool(removed)
 
 
+def _flush_or_refuse(message: str, field: str) -> None:
+    """Flush; a unique key that someone else took a moment ago becomes a refusal, not a 500.
+
+    The transaction is over then (no savepoint: SQLite's driver would commit an outermost
+    one early), which is what the caller of a refusal does anyway.
+    """
+    try:
+        db.session.flush()
+    except IntegrityError:
+        db.session.rollback()
+        raise ServiceError(message, field) from None
+
+
 def _event(kind: str, record, event_kind: str, summary: str, tag: Tag) -> None:
     from crm.services.activity import links_for
 
+    if kind == "contact":  # the company's timeline shows it too: say whose tag it is
+        summary = f"{summary} ({record.full_name})"
     records.record_event(event_kind, summary, data={"tag_id": tag.id, "tag": tag.name}, **links_for(kind, record))

@@ -294,6 +294,9 @@ def tasks_done(task_id):
     message = f"Task “{task.title}” {'done' if done else 'reopened'}."
     if request.values.get("from") == "mine":
         db.session.commit()
+        if not wants_fragment():
+            flash(message, "success")
+            return redirect(url_for("activity.tasks_mine"), 303)
         return _my_tasks(trigger={**toast(message), "activity-changed": True})
     return _changed("tasks", kind, record, message)
 
