@@ -22,7 +22,10 @@ def crm_group():
 
 @crm_group.command("seed-demo")
 def seed_demo():
-    """Create the demo organization with one user of every role (skipped if it exists)."""
+    """Create the demo organization with one user of every role, and fill it with demo records.
+
+    Each part is skipped when it is already there (the organization; records when it has companies).
+    """
     from crm.models import Membership
     from crm.models import Organization
     from crm.models import Role
@@ -44,6 +47,12 @@ def seed_demo():
             db.session.add_all(Membership(user_id=u.id, role_id=roles[name].id) for name, u in users.items() if name != ADMINISTRATOR)
             db.session.commit()
         click.echo("Created the demo organization.")
+    from crm.services.demo import seed_demo_records
+
+    org = db.session.scalar(sa.select(Organization).where(Organization.slug == DEMO_SLUG))
+    counts = seed_demo_records(org.id)
+    if counts:
+        click.echo("Added demo records: " + ", ".join(f"{n:,} {what}" for what, n in counts.items()) + ".")
     click.echo(f"\nDemo organization: /{DEMO_SLUG}/   password for every demo login: {DEMO_PASSWORD}")
     for name in DEFAULT_ROLES:
         click.echo(f"  {name:<24} {demo_email(name)}")
