@@ -1,0 +1,442 @@
+"""Leads: validation, create, edit, delete and undo, duplicates, merging, bulk actions, the list.
+
+The list is the page that must stay fast with a million leads in the database: every query it
+runs is filtered by ``org_id`` first (the ORM criteria and, on PostgreSQL, row-level security),
+and its default and filtered orders walk an index that leads with ``org_id`` (see
+docs/performance.md for the plans and the figures).
+"""
+
+from dataclasses import dataclass
+from dataclasses import field
+
+import sqlalchemy as sa
+from flask import g
+from flask import has_request_context
+from sqlalchemy.orm import joinedload
+
+from crm import clock
+from crm.extensions import db
+from crm.models import ActivityEvent
+from crm.models import Contact
+from crm.models import ContactEmail
+from crm.models import ContactPhone
+from crm.models import Interaction
+from crm.models import Lead
+from crm.models import LeadTag
+from crm.models import Note
+from crm.models import Tag
+from crm.models import Task
+from crm.models import User
+from crm.models.leads import LEAD_SOURCES
+from crm.models.leads import LEAD_STATUSES
+from crm.services import ServiceError
+from crm.services import listing
+from crm.services.listing import Filter
+from crm.services.listing import ListSpec
+from crm.services.records import active_members
+from crm.services.records import actor_id
+from crm.services.records import check_owner
+from crm.services.records import clean_choice
+from crm.services.records import clean_text
+from crm.services.records import normalize_email
+from crm.services.records import normalize_phone
+from crm.services.records import record_event
+from crm.services.records import restore
+from crm.services.records import soft_delete
+
+# "converted" is set by converting a lead (its own issue), never picked by hand.
+SETTABLE_STATUSES = tuple(s for s in LEAD_STATUSES if s != "converted")
+FIELDS = ("first_name", "last_name", "email", "phone", "company_name", "title", "source", "status", "owner_id")
+# What a merge copies from the lead that goes into the one that stays, when the latter is empty.
+MERGE_FIELDS = ("first_name", "last_name", "email", "phone", "company_name", "title", "source", "owner_id",
+                "score", "grade")
+MAX_SEARCH_WORDS = 5
+DUPLICATES_SHOWN = 10
+
+
+def source_label(source: str | None) -> str:
+    return (source or "").replace("_", " ").capitalize()
+
+
+# The list
+
+def _like(term: str) -> str:
+    escaped = term.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def _search(term: str):
+    """Each word must appear in the name, email or company name (or, with digits, the phone)."""
+    clauses = []
+    for word in term.split()[:MAX_SEARCH_WORDS]:
+        pattern = _like(word)
+        columns = [Lead.first_name, Lead.last_name, Lead.email, Lead.company_name]
+        matches = [sa.func.lower(column).like(pattern, escape="\\") for column in columns]
+        digits = "".join(c for c in word if c.isdigit())
+        if len(digits) >= 3:
+            matches.append(Lead.phone.like(f"%{digits}%"))
+        clauses.append(sa.or_(*matches))
+    return sa.and_(*clauses) if clauses else sa.true()
+
+
+def _per_request(name: str, build):
+    """The list asks for the members and tags several times per page (to check the URL, to
+    draw the filters and the bulk actions): one query each per request."""
+    if not has_request_context():
+        return build()
+    cache = g.setdefault("_lead_choices", {})
+    if name not in cache:
+        cache[name] = build()
+    return cache[name]
+
+
+def members() -> list[User]:
+    return _per_request("members", active_members)
+
+
+def all_tags() -> list[Tag]:
+    return _per_request("tags", lambda: db.session.scalars(sa.select(Tag).order_by(Tag.name)).all())
+
+
+def _tag_choices():
+    return [(str(t.id), t.name) for t in all_tags()]
+
+
+def _owner_choices():
+    return [("none", "Nobody")] + [(str(u.id), u.name) for u in members()]
+
+
+def _owner_filter(value: str):
+    return Lead.owner_id.is_(None) if value == "none" else Lead.owner_id == int(value)
+
+
+def _tag_filter(value: str):
+    return Lead.id.in_(sa.select(LeadTag.lead_id).where(LeadTag.tag_id == int(value)))
+
+
+LIST = ListSpec(
+    model=Lead,
+    sorts={"created_at": ("Created", Lead.created_at), "name": ("Name", Lead.last_name),
+           "status": ("Status", Lead.status),
+           # Unscored leads sort below every scored one (keyset pages need a value that is never NULL).
+           "score": ("Score", sa.func.coalesce(Lead.score, -1))},
+    default_sort="-created_at",
+    search=_search,
+    sort_values={"score": lambda lead: -1 if lead.score is None else lead.score},
+    filters={
+        "status": Filter("Status", lambda v: Lead.status == v, lambda: [(s, s.capitalize()) for s in LEAD_STATUSES]),
+        "owner": Filter("Owner", _owner_filter, _owner_choices),
+        "tag": Filter("Tag", _tag_filter, _tag_choices),
+        "source": Filter("Source", lambda v: Lead.source == v, lambda: [(s, source_label(s)) for s in LEAD_SOURCES]),
+    },
+)
+
+
+def list_query():
+    return sa.select(Lead).where(Lead.deleted_at.is_(None)).options(joinedload(Lead.owner))
+
+
+def parse_list_state(args) -> listing.ListState:
+    return listing.parse_state(LIST, args)
+
+
+def list_page(state: listing.ListState) -> listing.Page:
+    return listing.paginate(LIST, state, list_query())
+
+
+def tags_by_lead(lead_ids: list[int]) -> dict[int, list[Tag]]:
+    """Tags of many leads in one query (for list rows)."""
+    result: dict[int, list[Tag]] = {i: [] for i in lead_ids}
+    if not lead_ids:
+        return result
+    rows = db.session.execute(sa.select(LeadTag.lead_id, Tag).join(Tag, Tag.id == LeadTag.tag_id)
+                              .where(LeadTag.lead_id.in_(lead_ids)).order_by(Tag.name)).all()
+    for lead_id, tag in rows:
+        result[lead_id].append(tag)
+    return result
+
+
+# Validation
+
+def _status(value, lead: Lead | None) -> str:
+    value = (value or "").strip()
+    if lead is not None and lead.status == "converted":
+        if value in ("", "converted"):
+            return "converted"
+        raise ServiceError("This lead has been converted; its status cannot be changed any more.", "status")
+    if value == "converted":
+        raise ServiceError("A lead becomes “converted” only by converting it. Choose new, working, qualified or "
+                           "unqualified.", "status")
+    return clean_choice(value or "new", SETTABLE_STATUSES, "status", "status", required=True)
+
+
+def _owner(form, lead: Lead | None, can_assign: bool) -> int | None:
+    """Who owns the lead. Without leads.assign a member keeps the current owner (or, for a new
+    lead, becomes its owner) and may not name anyone else."""
+    current = lead.owner_id if lead is not None else actor_id()
+    if "owner_id" not in form:
+        return current
+    owner_id = check_owner(form.get("owner_id"))
+    if not can_assign and owner_id != current:
+        raise ServiceError("Your role does not allow assigning leads to other members.", "owner_id")
+    return owner_id
+
+
+def clean(form, lead: Lead | None = None, can_assign: bool = True) -> dict:
+    """Validated lead fields from a form; raises ServiceError naming the first bad field."""
+    values = {
+        "first_name": clean_text(form.get("first_name"), "first_name", "first name", 100) or "",
+        "last_name": clean_text(form.get("last_name"), "last_name", "last name", 100) or "",
+        "email": normalize_email(form.get("email")),
+        "phone": normalize_phone(form.get("phone")),
+        "company_name": clean_text(form.get("company_name"), "company_name", "company name", 200),
+        "title": clean_text(form.get("title"), "title", "title", 120),
+        "source": clean_choice(form.get("source"), LEAD_SOURCES, "source", "source"),
+        "status": _status(form.get("status"), lead),
+        "owner_id": _owner(form, lead, can_assign),
+    }
+    if not (values["first_name"] or values["last_name"] or values["email"]):
+        raise ServiceError("Enter a name or an email address.", "last_name")
+    return values
+
+
+# Duplicates
+
+@dataclass
+class Duplicates:
+    leads: list[Lead] = field(default_factory=list)
+    contacts: list[Contact] = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return bool(self.leads or self.contacts)
+
+
+class DuplicateFound(ServiceError):
+    """The lead's email or phone is already on another lead or a contact: nothing was saved."""
+
+    status = 409
+
+    def __init__(self, duplicates: Duplicates):
+        super().__init__("A lead or contact with this email address or phone number already exists.")
+        self.duplicates = duplicates
+
+
+def _same_email(column, email: str):
+    # Stored addresses are normalised, but rows from imports may not be: compare as the
+    # user means it (case and surrounding spaces do not matter).
+    return sa.func.lower(sa.func.trim(column)) == email
+
+
+def find_duplicates(email: str | None, phone: str | None, exclude_lead_id: int | None = None) -> Duplicates:
+    """Leads and contacts (by any of their addresses and numbers) with this email or phone."""
+    found = Duplicates()
+    if not email and not phone:
+        return found
+    lead_match = []
+    if email:
+        lead_match.append(_same_email(Lead.email, email))
+    if phone:
+        lead_match.append(Lead.phone == phone)
+    query = sa.select(Lead).where(sa.or_(*lead_match), Lead.deleted_at.is_(None))
+    if exclude_lead_id is not None:
+        query = query.where(Lead.id != exclude_lead_id)
+    found.leads = db.session.scalars(query.order_by(Lead.id).limit(DUPLICATES_SHOWN)).all()
+
+    contact_match = []
+    if email:
+        contact_match += [_same_email(Contact.email, email),
+                          Contact.id.in_(sa.select(ContactEmail.contact_id).where(_same_email(ContactEmail.email, email)))]
+    if phone:
+        contact_match += [Contact.phone == phone,
+                          Contact.id.in_(sa.select(ContactPhone.contact_id).where(ContactPhone.number == phone))]
+    found.contacts = db.session.scalars(sa.select(Contact).where(sa.or_(*contact_match), Contact.deleted_at.is_(None))
+                                        .order_by(Contact.id).limit(DUPLICATES_SHOWN)).all()
+    return found
+
+
+def duplicates_of(lead: Lead) -> Duplicates:
+    """Other leads and contacts sharing this lead's email or phone (merge suggestions)."""
+    email = (lead.email or "").strip().lower() or None
+    return find_duplicates(email, lead.phone, exclude_lead_id=lead.id)
+
+
+def _check_duplicates(values: dict, lead: Lead | None, confirmed: bool) -> None:
+    if confirmed:
+        return
+    email, phone = values["email"], values["phone"]
+    if lead is not None:  # an edit warns only about an address or number it changes
+        email = email if email != lead.email else None
+        phone = phone if phone != lead.phone else None
+    duplicates = find_duplicates(email, phone, exclude_lead_id=lead.id if lead is not None else None)
+    if duplicates:
+        raise DuplicateFound(duplicates)
+
+
+# Create, edit, delete
+
+def create_lead(form, can_assign: bool = True, confirmed: bool = False) -> Lead:
+    values = clean(form, None, can_assign)
+    _check_duplicates(values, None, confirmed)
+    lead = Lead(**values, created_by_id=actor_id())
+    db.session.add(lead)
+    db.session.flush()
+    record_event("created", f"Lead {lead.full_name} created", lead_id=lead.id)
+    return lead
+
+
+def update_lead(lead: Lead, form, can_assign: bool = True, confirmed: bool = False) -> bool:
+    values = clean(form, lead, can_assign)
+    _check_duplicates(values, lead, confirmed)
+    changed = {k: v for k, v in values.items() if getattr(lead, k) != v}
+    for key, value in changed.items():
+        setattr(lead, key, value)
+    if changed:
+        record_event("updated", f"Changed {', '.join(k.replace('_id', '').replace('_', ' ') for k in changed)}",
+                     lead_id=lead.id, data={"fields": sorted(changed)})
+    return bool(changed)
+
+
+def delete_lead(lead: Lead) -> None:
+    soft_delete(lead)
+    record_event("deleted", f"Lead {lead.full_name} deleted", lead_id=lead.id)
+
+
+def restore_lead(lead: Lead) -> None:
+    if lead.merged_into_id is not None:
+        raise ServiceError("This lead was merged into another one and cannot be restored.")
+    restore(lead)
+    record_event("restored", f"Lead {lead.full_name} restored", lead_id=lead.id)
+
+
+# Bulk actions
+
+def _selected(ids) -> list[Lead]:
+    wanted = [int(i) for i in ids if str(i).isdigit()][:500]
+    if not wanted:
+        raise ServiceError("Tick at least one lead first.")
+    return db.session.scalars(sa.select(Lead).where(Lead.id.in_(wanted), Lead.deleted_at.is_(None))).all()
+
+
+def bulk_assign(ids, owner_value) -> int:
+    owner_id = check_owner(owner_value)
+    leads = _selected(ids)
+    for lead in leads:
+        if lead.owner_id != owner_id:
+            lead.owner_id = owner_id
+            record_event("updated", "Owner changed", lead_id=lead.id, data={"fields": ["owner_id"]})
+    return len(leads)
+
+
+def bulk_tag(ids, tag_value) -> int:
+    tag = db.session.get(Tag, int(tag_value)) if str(tag_value).isdigit() else None
+    if tag is None:
+        raise ServiceError("Pick a tag from the list.", "tag_id")
+    leads = _selected(ids)
+    have = set(db.session.scalars(sa.select(LeadTag.lead_id).where(
+        LeadTag.tag_id == tag.id, LeadTag.lead_id.in_([lead.id for lead in leads]))))
+    for lead in leads:
+        if lead.id not in have:
+            db.session.add(LeadTag(lead_id=lead.id, tag_id=tag.id))
+            record_event("tagged", f"Tagged {tag.name}", lead_id=lead.id)
+    return len(leads)
+
+
+def bulk_delete(ids) -> list[int]:
+    leads = _selected(ids)
+    for lead in leads:
+        delete_lead(lead)
+    return [lead.id for lead in leads]
+
+
+def bulk_restore(ids) -> int:
+    wanted = [int(i) for i in ids if str(i).isdigit()][:500]
+    leads = db.session.scalars(sa.select(Lead).where(Lead.id.in_(wanted), Lead.deleted_at.is_not(None),
+                                                     Lead.merged_into_id.is_(None))).all()
+    for lead in leads:
+        restore_lead(lead)
+    return len(leads)
+
+
+# Merging
+
+def merge_candidates(lead: Lead, q: str) -> list[Lead]:
+    """Leads to merge with this one: by id, or by the list's search (20 at most)."""
+    q = (q or "").strip()[:listing.MAX_SEARCH]
+    query = sa.select(Lead).where(Lead.deleted_at.is_(None), Lead.id != lead.id)
+    if not q:
+        return []
+    if q.lstrip("#").isdigit() and len(q) < 19:
+        query = query.where(Lead.id == int(q.lstrip("#")))
+    else:
+        query = query.where(_search(q))
+    return db.session.scalars(query.order_by(Lead.created_at.desc(), Lead.id.desc()).limit(20)).all()
+
+
+def merge_preview(keep: Lead, other: Lead) -> dict[str, object]:
+    """The fields the kept lead would take from the other (those it has empty)."""
+    filled = {name: getattr(other, name) for name in MERGE_FIELDS
+              if getattr(keep, name) in (None, "") and getattr(other, name) not in (None, "")}
+    return filled
+
+
+def merge_leads(keep: Lead, other: Lead) -> dict:
+    """Move everything of ``other`` to ``keep``, fill ``keep``'s empty fields, retire ``other``.
+
+    One transaction (the caller commits): interactions, notes, tasks, timeline events and
+    tag links move; leads merged earlier into ``other`` now point at ``keep``.
+    """
+    if keep.id == other.id:
+        raise ServiceError("A lead cannot be merged with itself. Pick another lead.", "other_id")
+    for lead in (keep, other):
+        if lead.deleted_at is not None:
+            raise ServiceError(f"{lead.full_name} has been deleted; restore it before merging.", "other_id")
+    if other.status == "converted":
+        raise ServiceError(f"{other.full_name} has been converted, so it must be the lead you keep.", "keep")
+
+    moved = {}
+    for label, model in (("interactions", Interaction), ("notes", Note), ("tasks", Task), ("events", ActivityEvent)):
+        result = db.session.execute(sa.update(model).where(model.lead_id == other.id).values(lead_id=keep.id)
+                                    .execution_options(synchronize_session=False))
+        moved[label] = result.rowcount
+
+    kept_tags = set(db.session.scalars(sa.select(LeadTag.tag_id).where(LeadTag.lead_id == keep.id)))
+    moved["tags"] = 0
+    for link in db.session.scalars(sa.select(LeadTag).where(LeadTag.lead_id == other.id)).all():
+        if link.tag_id in kept_tags:
+            db.session.delete(link)
+        else:
+            link.lead_id = keep.id
+            moved["tags"] += 1
+    db.session.execute(sa.update(Lead).where(Lead.merged_into_id == other.id).values(merged_into_id=keep.id)
+                       .execution_options(synchronize_session=False))
+
+    filled = merge_preview(keep, other)
+    for name, value in filled.items():
+        setattr(keep, name, value)
+    extra = {k: v for k, v in (other.custom_fields or {}).items() if k not in (keep.custom_fields or {})}
+    if extra:
+        keep.custom_fields = {**(keep.custom_fields or {}), **extra}
+
+    other.merged_into_id = keep.id
+    other.deleted_at = clock.now()
+    db.session.flush()
+    record_event("merged", f"Merged lead {other.full_name} (#{other.id}) into this one", lead_id=keep.id,
+                 data={"merged_lead_id": other.id, "moved": moved, "filled": sorted(filled)})
+    return {"moved": moved, "filled": sorted(filled)}
+
+
+# The record page and the export
+
+def overview(lead: Lead) -> dict:
+    owner = db.session.get(User, lead.owner_id) if lead.owner_id else None
+    return {"owner": owner}
+
+
+EXPORT_HEADER = ["First name", "Last name", "Email", "Phone", "Company", "Title", "Source", "Status", "Owner",
+                 "Score", "Grade", "Created"]
+
+
+def export_row(lead: Lead) -> list:
+    return [lead.first_name, lead.last_name, lead.email, lead.phone, lead.company_name, lead.title, lead.source,
+            lead.status, lead.owner.email if lead.owner else "", lead.score, lead.grade,
+            lead.created_at.strftime("%Y-%m-%d")]
