@@ -6,6 +6,7 @@ context after ending the test's own transaction, so nothing stale is compared.
 
 import json
 from contextlib import contextmanager
+from html.parser import HTMLParser
 from types import SimpleNamespace
 
 import sqlalchemy as sa
@@ -90,5 +91,57 @@ def url(kind: str, record_id: int, action: str) -> str:
 INTERACTION = {"kind": "call", "subject": "Intro call", "body": "Talked about pricing.", "occurred_at": "2025-03-31T14:30",
                "duration_minutes": "15", "outcome": "Interested", "next_step": "Send proposal", "sentiment": "positive"}
 
-__all__ = ["HX", "INTERACTION", "Interaction", "Note", "Notification", "Tag", "Task", "contact", "count", "events",
-           "live", "make_records", "rows", "tenant", "toast_of", "url", "user_id"]
+
+
+
+class _Forms(HTMLParser):
+    """Every form of a page as (action, {name: value}) as a browser would submit it untouched."""
+
+    def __init__(self):
+        super().__init__()
+        self.forms: list[tuple[str, dict]] = []
+        self._select = self._textarea = None
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "form":
+            self.forms.append((a.get("action", ""), {}))
+        elif not self.forms:
+            return
+        elif tag == "input" and a.get("name"):
+            if a.get("type") not in ("checkbox", "radio") or "checked" in a:
+                self.forms[-1][1][a["name"]] = a.get("value", "")
+        elif tag == "textarea":
+            self._textarea = a.get("name")
+            self.forms[-1][1][self._textarea] = ""
+        elif tag == "select":
+            self._select = a.get("name")
+            self.forms[-1][1].setdefault(self._select, None)
+        elif tag == "option" and self._select:
+            values = self.forms[-1][1]
+            if values[self._select] is None or "selected" in a:
+                values[self._select] = a.get("value", "")
+
+    def handle_endtag(self, tag):
+        if tag == "textarea":
+            self._textarea = None
+        elif tag == "select":
+            self._select = None
+
+    def handle_data(self, data):
+        if self._textarea:
+            self.forms[-1][1][self._textarea] += data
+
+
+def form_values(html: str, action: str) -> dict:
+    """What the form posting to ``action`` sends when submitted untouched (no CSRF field)."""
+    parser = _Forms()
+    parser.feed(html)
+    [values] = [v for a, v in parser.forms if a == action]
+    values.pop("csrf_token", None)
+    return values
+
+
+def edit_values(client, recs, interaction_id) -> dict:
+    html = client.get(url("company", recs.company, "activity")).get_data(as_text=True)
+    return form_values(html, f"/acme/activity/interactions/{interaction_id}")
