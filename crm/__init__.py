@@ -81,5 +81,3 @@ def _configure_blueprints(app: Flask) -> None:
     app.register_blueprint(leads_bp, url_prefix="/<org_slug>/leads")
     app.register_blueprint(activity_bp, url_prefix="/<org_slug>/activity")
     app.register_blueprint(search_bp, url_prefix="/<org_slug>")
-    # Which record pages exist, for navigation built while areas are still arriving.
-    app.config["RECORD_ENDPOINTS"] = set(app.view_functions)
