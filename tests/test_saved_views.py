@@ -1,6 +1,8 @@
 """Saved views: save a list's filter under a name, share it, open it, rename and delete it."""
 
 import json
+from urllib.parse import parse_qsl
+from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from bs4 import BeautifulSoup
@@ -215,3 +217,20 @@ def test_the_menu_is_loaded_in_one_query(app, admin_a, org_a):
         sa.event.remove(db.engine, "before_cursor_execute", count)
     assert len(_menu_links(page)) == 5
     assert len(statements) == 1
+
+
+
+def test_contacts_and_leads_lists_offer_saved_views_too(app, admin_a, org_a):
+    for entity, current in (("contacts", "/acme/contacts/?q=ann&sort=-created_at&method=email"), ("leads", "/acme/leads/?status=new")):
+        if f"{entity}.{entity}_list" not in app.view_functions:
+            continue
+        response = admin_a.post("/acme/views", data={"entity": entity, "name": f"My {entity}"}, headers=_hx(current))
+        assert response.status_code == 200, entity
+        link = _menu_links(admin_a.get(f"/acme/{entity}/"))[f"My {entity}"]
+        assert link.startswith(f"/acme/{entity}/?") and admin_a.get(link).status_code == 200
+        # Everything the member filtered by is kept (the list may add its default sort).
+        assert _query(current).items() <= _query(link).items(), (current, link)
+
+
+def _query(url: str) -> dict:
+    return dict(parse_qsl(urlsplit(url).query))
