@@ -104,6 +104,11 @@ def _event(kind: str, summary: str, item, data: dict | None = None) -> None:
     records.record_event(kind, summary, data=data, **_links_of(item))
 
 
+def kind_label(kind: str) -> str:
+    """How an interaction's kind reads in a sentence: Call, Email ... SMS."""
+    return "SMS" if kind == "sms" else kind.capitalize()
+
+
 def _quoted(text: str, limit: int = 80) -> str:
     text = " ".join(text.split())
     return f"“{text[:limit]}{'…' if len(text) > limit else ''}”"
@@ -214,7 +219,7 @@ def log_interaction(kind: str, record, values: Mapping, tz: ZoneInfo) -> Interac
     db.session.add(interaction)
     db.session.flush()
     with_whom = f" with {record_name(kind, record)}" if kind == "contact" else ""
-    _event("interaction.logged", f"{interaction.kind.capitalize()} logged{with_whom}: {_quoted(interaction.subject)}",
+    _event("interaction.logged", f"{kind_label(interaction.kind)} logged{with_whom}: {_quoted(interaction.subject)}",
            interaction, {"interaction_id": interaction.id})
     _refresh_last_contacted(interaction.contact_id)
     return interaction
@@ -233,7 +238,7 @@ def update_interaction(interaction: Interaction, values: Mapping, tz: ZoneInfo) 
     for name in changed:
         setattr(interaction, name, fields[name])
     db.session.flush()
-    _event("interaction.edited", f"{interaction.kind.capitalize()} edited: {_quoted(interaction.subject)}", interaction,
+    _event("interaction.edited", f"{kind_label(interaction.kind)} edited: {_quoted(interaction.subject)}", interaction,
            {"interaction_id": interaction.id, "fields": changed})
     _refresh_last_contacted(interaction.contact_id)
     return True
@@ -242,7 +247,7 @@ def update_interaction(interaction: Interaction, values: Mapping, tz: ZoneInfo) 
 def delete_interaction(interaction: Interaction) -> None:
     records.soft_delete(interaction)
     db.session.flush()
-    _event("interaction.deleted", f"{interaction.kind.capitalize()} deleted: {_quoted(interaction.subject)}", interaction,
+    _event("interaction.deleted", f"{kind_label(interaction.kind)} deleted: {_quoted(interaction.subject)}", interaction,
            {"interaction_id": interaction.id})
     _refresh_last_contacted(interaction.contact_id)
 
@@ -252,7 +257,7 @@ def restore_interaction(interaction: Interaction) -> None:
         return
     records.restore(interaction)
     db.session.flush()
-    _event("interaction.restored", f"{interaction.kind.capitalize()} restored: {_quoted(interaction.subject)}", interaction,
+    _event("interaction.restored", f"{kind_label(interaction.kind)} restored: {_quoted(interaction.subject)}", interaction,
            {"interaction_id": interaction.id})
     _refresh_last_contacted(interaction.contact_id)
 

@@ -15,12 +15,7 @@ from crm.extensions import db
 from crm.models import ActivityEvent
 from crm.models import Company
 from crm.models import Contact
-from crm.models import Interaction
 from crm.models import Lead
-from crm.models import Note
-from crm.models import Notification
-from crm.models import Tag
-from crm.models import Task
 from crm.models import User
 from tenants.context import org_context
 

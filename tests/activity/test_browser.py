@@ -7,10 +7,6 @@ from playwright.sync_api import expect
 from crm.models import Company
 from crm.models import Contact
 from tenants.context import org_context
-from tests.browser.conftest import browser  # noqa: F401  (fixtures)
-from tests.browser.conftest import live_server  # noqa: F401
-from tests.browser.conftest import new_page  # noqa: F401
-from tests.browser.conftest import page  # noqa: F401
 from tests.browser.flows import MOBILE
 from tests.browser.flows import assert_no_full_reload
 from tests.browser.flows import expect_toast

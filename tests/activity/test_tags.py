@@ -95,7 +95,7 @@ def test_add_and_remove_a_tag_on_a_record(admin_a, org_a, recs, kind):
     html = response.get_data(as_text=True)
     assert html.lstrip().startswith('<div id="record-tags"')
     assert 'style="background-color: #ef4444; color: #ffffff"' in html
-    assert f'aria-label="Remove tag VIP"' in html
+    assert 'aria-label="Remove tag VIP"' in html
     [link] = rows(org_a, LINKS[kind])
     assert (link[f"{kind}_id"], link["tag_id"]) == (record_id, tag_id)
     response = admin_a.post(url(kind, record_id, "tags"), data={"tag_id": tag_id}, headers=HX)

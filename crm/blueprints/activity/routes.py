@@ -142,7 +142,7 @@ def interactions_create(**ids):
         interaction = activity.log_interaction(kind, record, values, activity.org_timezone())
     except ServiceError as error:
         return _refused("interactions", kind, record, error, "new", values)
-    return _changed("interactions", kind, record, f"{interaction.kind.capitalize()} logged.")
+    return _changed("interactions", kind, record, f"{activity.kind_label(interaction.kind)} logged.")
 
 
 _record_rule("/interactions", "interactions_create", require("interactions.log")(interactions_create))
@@ -168,7 +168,7 @@ def interactions_delete(interaction_id):
     interaction, kind, record = _item(Interaction, interaction_id)
     activity.delete_interaction(interaction)
     undo = url_for("activity.interactions_restore", interaction_id=interaction.id, panel=kind)
-    return _changed("interactions", kind, record, f"{interaction.kind.capitalize()} deleted.", undo)
+    return _changed("interactions", kind, record, f"{activity.kind_label(interaction.kind)} deleted.", undo)
 
 
 @bp.post("/interactions/<int:interaction_id>/restore")
@@ -180,7 +180,7 @@ def interactions_restore(interaction_id):
         activity.restore_interaction(interaction)
     except ServiceError as error:
         return _refused("interactions", kind, record, error, "", {})
-    return _changed("interactions", kind, record, f"{interaction.kind.capitalize()} restored.")
+    return _changed("interactions", kind, record, f"{activity.kind_label(interaction.kind)} restored.")
 
 
 # Notes
