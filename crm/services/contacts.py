@@ -98,7 +98,7 @@ def load_contact(contact_id: int, include_deleted: bool = False) -> Contact | No
         return None
     query = (sa.select(Contact).where(Contact.id == contact_id)
              .options(selectinload(Contact.emails), selectinload(Contact.phones),
-                      joinedload(Contact.company), joinedload(Contact.owner)))
+                      joinedload(Contact.company.and_(Company.deleted_at.is_(None))), joinedload(Contact.owner)))
     if not include_deleted:
         query = query.where(Contact.deleted_at.is_(None))
     return db.session.scalars(query).unique().one_or_none()
@@ -411,6 +411,9 @@ def merge_contacts(kept: Contact, other: Contact) -> dict[str, int]:
                                     execution_options={"synchronize_session": False})
         moved[name] = result.rowcount
 
+    # Contacts merged into ``other`` earlier now lead to ``kept`` (their pages redirect there).
+    db.session.execute(sa.update(Contact).where(Contact.merged_into_id == other.id).values(merged_into_id=kept.id),
+                       execution_options={"synchronize_session": False})
     other.merged_into_id = kept.id
     _sync_primary(kept)
     _sync_primary(other)
@@ -442,7 +445,7 @@ def merge_candidates(contact: Contact, term: str, limit: int = 20) -> tuple[list
         same.append(Contact.id.in_(sa.select(ContactEmail.contact_id).where(ContactEmail.email.in_(emails))))
     if phones:
         same.append(Contact.id.in_(sa.select(ContactPhone.contact_id).where(ContactPhone.number.in_(phones))))
-    base = (sa.select(Contact).outerjoin(Company, Company.id == Contact.company_id)
+    base = (sa.select(Contact).outerjoin(Company, sa.and_(Company.id == Contact.company_id, Company.deleted_at.is_(None)))
             .options(contains_eager(Contact.company))
             .where(Contact.id != contact.id, Contact.deleted_at.is_(None)))
     likely = db.session.scalars(base.where(sa.or_(*same)).order_by(Contact.last_name, Contact.id).limit(limit)).all()
@@ -575,7 +578,7 @@ def parse_list(args) -> tuple[ListState, Company | None]:
 
 
 def list_query():
-    return (sa.select(Contact).outerjoin(Company, Company.id == Contact.company_id)
+    return (sa.select(Contact).outerjoin(Company, sa.and_(Company.id == Contact.company_id, Company.deleted_at.is_(None)))
             .where(Contact.deleted_at.is_(None))
             .options(contains_eager(Contact.company), joinedload(Contact.owner)))
 

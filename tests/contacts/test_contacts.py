@@ -423,3 +423,15 @@ def test_the_company_page_links_to_its_contacts(admin_a, org_a):
     contact_id = make_contact(org_a, "Grace", "Hopper", company_id=company_id)
     html = admin_a.get(f"/acme/companies/{company_id}").get_data(as_text=True)
     assert f'href="/acme/contacts/{contact_id}"' in html
+
+
+def test_a_deleted_company_is_not_linked_from_its_contacts(admin_a, org_a):
+    company_id = make_company(org_a, "Navy")
+    contact_id = make_contact(org_a, "Grace", "Hopper", company_id=company_id)
+    admin_a.post(f"/acme/companies/{company_id}/delete")
+    link = f'href="/acme/companies/{company_id}"'
+    assert link not in admin_a.get(f"/acme/contacts/{contact_id}").get_data(as_text=True)
+    listing = admin_a.get("/acme/contacts/").get_data(as_text=True)
+    assert "Hopper" in listing and link not in listing
+    admin_a.post(f"/acme/companies/{company_id}/restore")
+    assert link in admin_a.get(f"/acme/contacts/{contact_id}").get_data(as_text=True)

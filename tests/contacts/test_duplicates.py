@@ -214,3 +214,13 @@ def test_the_merge_page_suggests_likely_duplicates_and_compares_before_merging(a
     body = text_of(compare)
     assert "Merge G. Hopper-Mail into Grace Hopper" in body and "Keep G. Hopper-Mail instead" in body
     assert contact_count(org_a) == 4 and find(org_a, "Hopper-Mail").deleted_at is None
+
+
+def test_a_contact_merged_twice_still_leads_to_the_one_kept(admin_a, org_a):
+    first = make_contact(org_a, "Grace", "Hopper")
+    second = make_contact(org_a, "Grace", "Hopper-Two")
+    third = make_contact(org_a, "Grace", "Hopper-Three")
+    admin_a.post(f"/acme/contacts/{second}/merge", data={"other_id": str(third)})
+    admin_a.post(f"/acme/contacts/{first}/merge", data={"other_id": str(second)})
+    response = admin_a.get(f"/acme/contacts/{third}")
+    assert response.status_code == 303 and response.location.endswith(f"/acme/contacts/{first}")
