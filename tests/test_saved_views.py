@@ -236,3 +236,15 @@ def test_contacts_and_leads_lists_offer_saved_views_too(app, admin_a, org_a):
 
 def _query(url: str) -> dict:
     return dict(parse_qsl(urlsplit(url).query))
+
+
+def test_the_same_name_saved_twice_at_once_is_a_refusal(app, admin_a, org_a, monkeypatch):
+    from crm.services import saved_views
+
+    admin_a.post("/acme/views", data={"entity": "companies", "name": "Twice"})
+    # The other request's row arrives between the check and the insert.
+    monkeypatch.setattr(saved_views, "_check_unique", lambda *args, **kwargs: None)
+    response = admin_a.post("/acme/views", data={"entity": "companies", "name": "Twice"}, headers=_hx())
+    assert response.status_code == 422
+    assert "You already have a view of companies named “Twice”." in text_of(response)
+    assert len(_views(org_a)) == 1

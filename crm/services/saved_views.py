@@ -11,6 +11,7 @@ from urllib.parse import parse_qsl
 from urllib.parse import urlencode
 
 import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
 from werkzeug.datastructures import MultiDict
 
 from crm.extensions import db
@@ -91,8 +92,21 @@ def _check_unique(entity: str, name: str, owner_id: int, except_id: int | None =
     if except_id is not None:
         query = query.where(SavedView.id != except_id)
     if db.session.scalar(query.limit(1)) is not None:
-        raise ServiceError(f"You already have a view of {ENTITY_LABELS[entity]} named “{name}”. "
-                           "Choose another name, or delete the old view first.", "name")
+        raise _duplicate(entity, name)
+
+
+def _duplicate(entity: str, name: str) -> ServiceError:
+    return ServiceError(f"You already have a view of {ENTITY_LABELS[entity]} named “{name}”. "
+                        "Choose another name, or delete the old view first.", "name")
+
+
+def _flush(entity: str, name: str) -> None:
+    """Flush; the same name saved twice at once is a refusal, not a 500 (the caller rolls back)."""
+    try:
+        db.session.flush()
+    except IntegrityError:
+        db.session.rollback()
+        raise _duplicate(entity, name) from None
 
 
 def views_for(entity: str, user_id: int | None = None) -> list[ViewItem]:
@@ -117,7 +131,7 @@ def create_view(entity, name, query, shared: bool) -> SavedView:
     _check_unique(entity, name, owner_id)
     view = SavedView(owner_id=owner_id, entity=entity, name=name, query=clean_query(entity, query), shared=bool(shared))
     db.session.add(view)
-    db.session.flush()
+    _flush(entity, name)
     return view
 
 
@@ -132,6 +146,7 @@ def rename_view(view: SavedView, name, shared: bool | None = None) -> None:
     view.name = name
     if shared is not None:
         view.shared = bool(shared)
+    _flush(view.entity, name)
 
 
 def delete_view(view: SavedView) -> None:
