@@ -9,7 +9,9 @@ docs/performance.md for the plans and the figures).
 from dataclasses import dataclass
 from dataclasses import field
 
+import phonenumbers
 import sqlalchemy as sa
+from flask import current_app
 from flask import g
 from flask import has_request_context
 from sqlalchemy.orm import joinedload
@@ -60,21 +62,47 @@ def source_label(source: str | None) -> str:
 
 # The list
 
-def _like(term: str) -> str:
-    escaped = term.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
+# The search is a case-insensitive prefix match, word by word: "ada lov" finds Ada Lovelace.
+# On PostgreSQL it compares under the ICU collation ``crm_ci`` (migration 0004) with plain
+# range operators, which PostgreSQL marks leakproof: under row-level security only leakproof
+# conditions may become index conditions, so ``lower(x) LIKE 'ada%'`` (lower() is not
+# leakproof) would scan every lead of the organization. See docs/performance.md.
+SEARCH_COLLATION = "crm_ci"
+SEARCH_COLUMNS = (Lead.first_name, Lead.last_name, Lead.email, Lead.company_name)
+PREFIX_END = "\uffff"  # sorts after every character in ICU collations: the end of a prefix range
+
+
+def _on_postgres() -> bool:
+    return db.session.get_bind().dialect.name == "postgresql"
+
+
+def _starts_with(column, prefix: str, postgres: bool):
+    if postgres:
+        value = sa.collate(column, SEARCH_COLLATION)
+        return sa.and_(value >= prefix, value < prefix + PREFIX_END)
+    escaped = prefix.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return sa.func.lower(column).like(escaped + "%", escape="\\")
+
+
+def _phone_prefixes(word: str) -> list[str]:
+    """A word of digits is also the start of a phone number, typed with or without +country."""
+    digits = "".join(c for c in word if c.isdigit())
+    if len(digits) < 3 or any(c.isalpha() for c in word):
+        return []
+    if word.startswith("+"):
+        return ["+" + digits]
+    region = current_app.config.get("DEFAULT_PHONE_REGION", "US")
+    country = str(phonenumbers.country_code_for_region(region) or "")
+    return ["+" + digits] + (["+" + country + digits] if country else [])
 
 
 def _search(term: str):
-    """Each word must appear in the name, email or company name (or, with digits, the phone)."""
+    """Each word must start the first or last name, the email, the company name or the phone."""
+    postgres = _on_postgres()
     clauses = []
     for word in term.split()[:MAX_SEARCH_WORDS]:
-        pattern = _like(word)
-        columns = [Lead.first_name, Lead.last_name, Lead.email, Lead.company_name]
-        matches = [sa.func.lower(column).like(pattern, escape="\\") for column in columns]
-        digits = "".join(c for c in word if c.isdigit())
-        if len(digits) >= 3:
-            matches.append(Lead.phone.like(f"%{digits}%"))
+        matches = [_starts_with(column, word, postgres) for column in SEARCH_COLUMNS]
+        matches += [_starts_with(Lead.phone, prefix, postgres) for prefix in _phone_prefixes(word)]
         clauses.append(sa.or_(*matches))
     return sa.and_(*clauses) if clauses else sa.true()
 
@@ -227,6 +255,14 @@ def _same_email(column, email: str):
     return sa.func.lower(sa.func.trim(column)) == email
 
 
+def _same_lead_email(email: str):
+    """On PostgreSQL through the case-insensitive index of migration 0004 (leads are stored
+    trimmed; ``lower()`` would scan every lead of the organization under RLS)."""
+    if _on_postgres():
+        return sa.collate(Lead.email, SEARCH_COLLATION) == email
+    return _same_email(Lead.email, email)
+
+
 def find_duplicates(email: str | None, phone: str | None, exclude_lead_id: int | None = None) -> Duplicates:
     """Leads and contacts (by any of their addresses and numbers) with this email or phone."""
     found = Duplicates()
@@ -234,7 +270,7 @@ def find_duplicates(email: str | None, phone: str | None, exclude_lead_id: int |
         return found
     lead_match = []
     if email:
-        lead_match.append(_same_email(Lead.email, email))
+        lead_match.append(_same_lead_email(email))
     if phone:
         lead_match.append(Lead.phone == phone)
     query = sa.select(Lead).where(sa.or_(*lead_match), Lead.deleted_at.is_(None))
