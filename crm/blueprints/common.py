@@ -12,6 +12,8 @@ def get_or_404(model, record_id):
     The ORM filter already hides other organizations' rows; the explicit org check also
     covers an object that happens to be in the session's identity map.
     """
+    if not isinstance(record_id, int) or not 0 < record_id < 2**63:  # a bigger URL id is no row (and overflows SQLite)
+        abort(404)
     record = db.session.get(model, record_id)
     if record is None or record.org_id != require_org_id():
         abort(404)

@@ -45,7 +45,7 @@ def check_owner(value, field: str = "owner_id") -> int | None:
     """An owner id from a form: empty means nobody; otherwise an active member of this org."""
     if value in (None, "", "none"):
         return None
-    if not str(value).isdigit():
+    if not str(value).isdigit() or len(str(value)) > 18:  # longer is no id (and overflows SQLite)
         raise ServiceError("Pick an owner from the list.", field)
     user_id = int(value)
     member = db.session.scalar(sa.select(Membership.id).where(Membership.user_id == user_id, Membership.active.is_(True)))

@@ -435,3 +435,16 @@ def test_a_deleted_company_is_not_linked_from_its_contacts(admin_a, org_a):
     assert "Hopper" in listing and link not in listing
     admin_a.post(f"/acme/companies/{company_id}/restore")
     assert link in admin_a.get(f"/acme/contacts/{contact_id}").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("method, url, data", [
+    ("get", "/acme/contacts/" + "9" * 25, None),
+    ("get", "/acme/contacts/" + "9" * 25 + "/edit", None),
+    ("post", "/acme/contacts/", {"last_name": "X", "owner_id": "9" * 25}),
+    ("post", "/acme/contacts/bulk", {"action": "assign", "owner_id": "9" * 25, "ids": ["1"]}),
+    ("post", "/acme/contacts/bulk", {"action": "delete", "ids": ["9" * 25]}),
+])
+def test_ids_too_big_for_the_database_are_a_clear_answer_not_a_500(admin_a, org_a, method, url, data):
+    response = getattr(admin_a, method)(url, data=data) if data else getattr(admin_a, method)(url)
+    assert response.status_code in (404, 422)
+    assert contact_count(org_a) == 0
