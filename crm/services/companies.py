@@ -130,7 +130,7 @@ def restore_company(company: Company) -> None:
 
 
 def _selected(ids) -> list[Company]:
-    wanted = [int(i) for i in ids if str(i).isdigit()][:500]
+    wanted = [int(i) for i in ids if str(i).isdigit() and len(str(i)) <= 18][:500]
     if not wanted:
         raise ServiceError("Tick at least one company first.")
     return db.session.scalars(sa.select(Company).where(Company.id.in_(wanted), Company.deleted_at.is_(None))).all()
@@ -168,7 +168,7 @@ def bulk_delete(ids) -> list[int]:
 
 
 def bulk_restore(ids) -> int:
-    wanted = [int(i) for i in ids if str(i).isdigit()][:500]
+    wanted = [int(i) for i in ids if str(i).isdigit() and len(str(i)) <= 18][:500]
     companies = db.session.scalars(sa.select(Company).where(Company.id.in_(wanted), Company.deleted_at.is_not(None))).all()
     for company in companies:
         restore_company(company)
