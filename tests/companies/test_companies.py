@@ -315,3 +315,11 @@ def test_sales_rep_cannot_delete(client, org_a, admin_a):
     rep.login("sales.rep@acme.example")
     assert rep.post(f"/acme/companies/{company_id}/delete").status_code == 403
     assert rep.post("/acme/companies/bulk", data={"action": "delete", "ids": [str(company_id)]}).status_code == 403
+
+
+def test_the_sort_travels_with_the_results_so_a_later_search_keeps_it(admin_a, org_a):
+    _many(admin_a, 3)
+    html = admin_a.get("/acme/companies/?sort=-created_at", headers=RESULTS).get_data(as_text=True)
+    assert re.search(r'<input type="hidden" form="list-form" name="sort" value="-created_at">', html)
+    page = admin_a.get("/acme/companies/").get_data(as_text=True)
+    assert page.count('name="sort"') == 1, "one sort field, inside #results"
