@@ -14,7 +14,9 @@ import sqlalchemy as sa
 from flask import current_app
 from flask import g
 from flask import has_request_context
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import load_only
 
 from crm import clock
 from crm.extensions import db
@@ -25,6 +27,7 @@ from crm.models import ContactPhone
 from crm.models import Interaction
 from crm.models import Lead
 from crm.models import LeadTag
+from crm.models import Membership
 from crm.models import Note
 from crm.models import Tag
 from crm.models import Task
@@ -35,7 +38,6 @@ from crm.services import ServiceError
 from crm.services import listing
 from crm.services.listing import Filter
 from crm.services.listing import ListSpec
-from crm.services.records import active_members
 from crm.services.records import actor_id
 from crm.services.records import check_owner
 from crm.services.records import clean_choice
@@ -118,12 +120,16 @@ def _per_request(name: str, build):
     return cache[name]
 
 
-def members() -> list[User]:
-    return _per_request("members", active_members)
+def members() -> list:
+    """Active members (id, name) who can own leads, by name."""
+    return _per_request("members", lambda: db.session.execute(
+        sa.select(User.id, User.name).join(Membership, Membership.user_id == User.id)
+        .where(Membership.active.is_(True)).order_by(User.name)).all())
 
 
-def all_tags() -> list[Tag]:
-    return _per_request("tags", lambda: db.session.scalars(sa.select(Tag).order_by(Tag.name)).all())
+def all_tags() -> list:
+    """The organization's tags (id, name), by name."""
+    return _per_request("tags", lambda: db.session.execute(sa.select(Tag.id, Tag.name).order_by(Tag.name)).all())
 
 
 def _tag_choices():
@@ -160,8 +166,15 @@ LIST = ListSpec(
 )
 
 
+# What the list rows and the CSV export show; the rest (custom fields' JSON above all) is not
+# loaded, and reading it from a list row raises rather than loading it lead by lead.
+LIST_COLUMNS = (Lead.first_name, Lead.last_name, Lead.email, Lead.phone, Lead.company_name, Lead.title, Lead.source,
+                Lead.status, Lead.owner_id, Lead.score, Lead.grade, Lead.created_at)
+
+
 def list_query():
-    return sa.select(Lead).where(Lead.deleted_at.is_(None)).options(joinedload(Lead.owner))
+    return sa.select(Lead).where(Lead.deleted_at.is_(None)).options(
+        load_only(*LIST_COLUMNS, raiseload=True), joinedload(Lead.owner).load_only(User.name, User.email))
 
 
 def parse_list_state(args) -> listing.ListState:
@@ -172,15 +185,22 @@ def list_page(state: listing.ListState) -> listing.Page:
     return listing.paginate(LIST, state, list_query())
 
 
-def tags_by_lead(lead_ids: list[int]) -> dict[int, list[Tag]]:
-    """Tags of many leads in one query (for list rows)."""
-    result: dict[int, list[Tag]] = {i: [] for i in lead_ids}
+def tags_by_lead(lead_ids: list[int]) -> dict[int, list]:
+    """Names and colours of the tags of many leads, in one query (for list rows)."""
+    result: dict[int, list] = {i: [] for i in lead_ids}
     if not lead_ids:
         return result
-    rows = db.session.execute(sa.select(LeadTag.lead_id, Tag).join(Tag, Tag.id == LeadTag.tag_id)
-                              .where(LeadTag.lead_id.in_(lead_ids)).order_by(Tag.name)).all()
-    for lead_id, tag in rows:
-        result[lead_id].append(tag)
+    if _on_postgres():
+        # One array parameter: with IN (50 parameters) PostgreSQL's generic plan (the one a
+        # statement prepared by psycopg ends up with) filtered the organization's every tag
+        # link against the list: 4 ms instead of 0.3.
+        wanted = LeadTag.lead_id == sa.any_(sa.literal(lead_ids, type_=postgresql.ARRAY(sa.BigInteger)))
+    else:
+        wanted = LeadTag.lead_id.in_(lead_ids)
+    rows = db.session.execute(sa.select(LeadTag.lead_id, Tag.id, Tag.name, Tag.colour)
+                              .join(Tag, Tag.id == LeadTag.tag_id).where(wanted).order_by(Tag.name)).all()
+    for row in rows:
+        result[row.lead_id].append(row)
     return result
 
 

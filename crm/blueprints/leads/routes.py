@@ -53,8 +53,10 @@ def _form_errors(error: ServiceError) -> dict:
 def _list_context():
     state = leads.parse_list_state(request.args)
     page = leads.list_page(state)
+    # Members and tags are asked for by the page's filters and bulk actions only (the search
+    # fragment has neither), once per request.
     return dict(state=state, page=page, tags=leads.tags_by_lead([lead.id for lead in page.rows]), spec=leads.LIST,
-                members=leads.members(), all_tags=leads.all_tags(), source_label=leads.source_label)
+                members=leads.members, all_tags=leads.all_tags, source_label=leads.source_label)
 
 
 @bp.get("/")
