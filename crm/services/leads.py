@@ -16,7 +16,6 @@ from flask import g
 from flask import has_request_context
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import joinedload
-from sqlalchemy.orm import load_only
 
 from crm import clock
 from crm.extensions import db
@@ -166,15 +165,8 @@ LIST = ListSpec(
 )
 
 
-# What the list rows and the CSV export show; the rest (custom fields' JSON above all) is not
-# loaded, and reading it from a list row raises rather than loading it lead by lead.
-LIST_COLUMNS = (Lead.first_name, Lead.last_name, Lead.email, Lead.phone, Lead.company_name, Lead.title, Lead.source,
-                Lead.status, Lead.owner_id, Lead.score, Lead.grade, Lead.created_at)
-
-
 def list_query():
-    return sa.select(Lead).where(Lead.deleted_at.is_(None)).options(
-        load_only(*LIST_COLUMNS, raiseload=True), joinedload(Lead.owner).load_only(User.name, User.email))
+    return sa.select(Lead).where(Lead.deleted_at.is_(None)).options(joinedload(Lead.owner))
 
 
 def parse_list_state(args) -> listing.ListState:
