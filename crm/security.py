@@ -15,6 +15,7 @@ from flask_login import current_user
 from crm.extensions import login_manager
 from crm.extensions import principal
 from crm.permissions import can
+from crm.permissions import PERMISSIONS
 from crm.permissions import needs_for
 from crm.services.accounts import user_for_token
 from tenants.web import current_membership
@@ -47,7 +48,11 @@ def _identity_from_login():
 def _needs_from_membership(sender, identity) -> None:
     membership = current_membership()
     if membership is not None and membership.active and current_user.is_authenticated:
-        identity.provides.update(needs_for(membership.role.name, membership.role.permissions))
+        role = membership.role
+        # The Administrator role holds every permission, including ones added after the
+        # organization was created (its stored list is only what existed then).
+        permissions = PERMISSIONS if role.is_administrator else role.permissions
+        identity.provides.update(needs_for(role.name, permissions))
 
 
 def init_security(app: Flask) -> None:

@@ -64,7 +64,11 @@ def _resolve_org(endpoint, values) -> None:
 def _fill_org(endpoint, values) -> None:
     org = g.get("org")
     if org is not None and ORG_ARG not in values:
-        if current_app.url_map.is_endpoint_expecting(endpoint, ORG_ARG):
+        try:
+            expecting = current_app.url_map.is_endpoint_expecting(endpoint, ORG_ARG)
+        except KeyError:  # an unknown endpoint: let url_for raise its own BuildError
+            return
+        if expecting:
             values[ORG_ARG] = org.slug
 
 

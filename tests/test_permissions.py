@@ -52,3 +52,12 @@ def test_only_the_administrator_holds_admin_permissions():
 
 def test_the_dashboard_is_open_to_every_default_role():
     assert all("dashboard.view" in p for p in DEFAULT_ROLES.values())
+
+
+def test_administrators_hold_permissions_added_after_their_organization_was_created(app, client, org_a):
+    with org_context(org_a.id):
+        admin_role = db.session.scalar(sa.select(Role).where(Role.is_administrator.is_(True)))
+        admin_role.permissions = [p for p in admin_role.permissions if p != "tags.manage"]
+        db.session.commit()
+    client.login("admin@acme.example")
+    assert client.get("/acme/activity/tags").status_code == 200

@@ -407,7 +407,9 @@ def merge_contacts(kept: Contact, other: Contact) -> dict[str, int]:
     moved["tags"] = db.session.execute(sa.update(ContactTag).where(ContactTag.contact_id == other.id)
                                        .values(contact_id=kept.id), execution_options={"synchronize_session": False}).rowcount
     for name, model in (("interactions", Interaction), ("notes", Note), ("tasks", Task), ("events", ActivityEvent)):
-        result = db.session.execute(sa.update(model).where(model.contact_id == other.id).values(contact_id=kept.id),
+        # Items move to the kept contact's company too, so they show on the right company page.
+        result = db.session.execute(sa.update(model).where(model.contact_id == other.id)
+                                    .values(contact_id=kept.id, company_id=kept.company_id),
                                     execution_options={"synchronize_session": False})
         moved[name] = result.rowcount
 
