@@ -144,3 +144,12 @@ def pytest_sessionfinish(session, exitstatus):
     if CI and skipped and session.exitstatus == 0:
         reporter.write_line(f"CI=true and {len(skipped)} test(s) were skipped: failing the run.", red=True)
         session.exitstatus = 1
+
+
+# The browser harness, registered once here for every test folder: a session-scoped fixture
+# imported into several modules is instantiated once per module, and a second Playwright
+# started while the first runs fails ("Sync API inside the asyncio loop").
+from tests.browser.harness import browser  # noqa: E402,F401
+from tests.browser.harness import live_server  # noqa: E402,F401
+from tests.browser.harness import new_page  # noqa: E402,F401
+from tests.browser.harness import page  # noqa: E402,F401

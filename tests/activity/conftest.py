@@ -3,9 +3,6 @@
 import pytest
 
 from tests.activity.support import make_records
-from tests.browser.conftest import browser  # noqa: F401  (the browser harness, for test_browser.py)
-from tests.browser.conftest import live_server  # noqa: F401
-from tests.browser.conftest import new_page  # noqa: F401
 
 
 @pytest.fixture

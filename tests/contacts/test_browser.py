@@ -6,10 +6,6 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import browser  # noqa: F401  (fixtures of the browser harness)
-from tests.browser.conftest import live_server  # noqa: F401
-from tests.browser.conftest import new_page  # noqa: F401
-from tests.browser.conftest import page  # noqa: F401
 from tests.browser.flows import assert_no_full_reload
 from tests.browser.flows import expect_toast
 from tests.browser.flows import mark_page
