@@ -323,3 +323,12 @@ def test_the_sort_travels_with_the_results_so_a_later_search_keeps_it(admin_a, o
     assert re.search(r'<input type="hidden" form="list-form" name="sort" value="-created_at">', html)
     page = admin_a.get("/acme/companies/").get_data(as_text=True)
     assert page.count('name="sort"') == 1, "one sort field, inside #results"
+
+
+def test_editing_without_javascript_saves_and_returns_to_the_company(admin_a, org_a):
+    _create(admin_a)
+    company = _company(org_a, "Initech")
+    response = admin_a.post(f"/acme/companies/{company.id}", data={"name": "Initech", "lifecycle_stage": "customer"})
+    assert response.status_code == 303 and response.location.endswith(f"/acme/companies/{company.id}")
+    page = admin_a.get(response.location)
+    assert page.status_code == 200 and "Company saved." in text_of(page)

@@ -133,6 +133,9 @@ def companies_update(company_id):
         return render_template("companies/_edit.html", company=company, values=request.form,
                                errors={error.field or "_": error.message}, members=active_members(), **CHOICES), 422
     db.session.commit()
+    if not wants_fragment():
+        flash("Company saved.", "success")
+        return redirect(url_for("companies.companies_show", company_id=company.id), 303)
     return render("companies/show.html", "companies/_details.html", trigger=toast("Company saved."),
                   company=company, **companies.overview(company))
 
