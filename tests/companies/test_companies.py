@@ -28,8 +28,13 @@ def _create(client, **fields):
 
 
 def _company(org, name) -> Company | None:
+    """A detached snapshot: requests expire the test's session, and reloading the row outside
+    its organization would (rightly) find nothing on PostgreSQL."""
     with org_context(org.id):
-        return db.session.scalar(sa.select(Company).where(Company.name == name))
+        company = db.session.scalar(sa.select(Company).where(Company.name == name))
+        if company is not None:
+            db.session.expunge(company)
+        return company
 
 
 def _events(org, company_id) -> list[str]:
