@@ -1,6 +1,7 @@
 """Rules shared by every kind of customer record: owners, normalised emails and phones,
 soft deletion with a short Undo window, and the timeline."""
 
+import re
 from datetime import timedelta
 
 import phonenumbers
@@ -18,6 +19,9 @@ from crm.models import User
 from crm.services import ServiceError
 
 UNDO_SECONDS = 30
+# Control characters nobody types; NUL cannot even be stored in a PostgreSQL text column.
+# Tab, line feed and carriage return are kept for multi-line fields.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
 def actor_id() -> int | None:
@@ -86,9 +90,17 @@ def normalize_phone(value: str | None, field: str = "phone") -> str | None:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+def check_printable(value: str, field: str, label: str) -> str:
+    """The text itself, or a clear refusal when it holds a control character (a NUL byte, say)."""
+    if _CONTROL.search(value):
+        raise ServiceError(f"There is a control character in the {label}, which cannot be saved; "
+                           "remove it and try again.", field)
+    return value
+
+
 def clean_text(value, field: str, label: str, max_length: int, required: bool = False) -> str | None:
-    """Spaces trimmed; a clear message when missing or too long."""
-    value = (value or "").strip()
+    """Spaces trimmed; a clear message when missing, too long or holding control characters."""
+    value = check_printable((value or "").strip(), field, label)
     if not value:
         if required:
             raise ServiceError(f"Enter the {label}.", field)

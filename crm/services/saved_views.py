@@ -22,6 +22,7 @@ from crm.services import ServiceError
 from crm.services.listing import ListSpec
 from crm.services.listing import parse_state
 from crm.services.records import actor_id
+from crm.services.records import check_printable
 
 NAME_MAX = 80
 QUERY_MAX = 2000
@@ -78,7 +79,7 @@ def clean_query(entity: str, query: str | None) -> str:
 
 
 def clean_name(value) -> str:
-    name = " ".join((value or "").split())
+    name = check_printable(" ".join((value or "").split()), "name", "view's name")
     if not name:
         raise ServiceError("Give the view a name.", "name")
     if len(name) > NAME_MAX:

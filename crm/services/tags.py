@@ -43,7 +43,7 @@ def tags_with_counts() -> list[tuple[Tag, int]]:
 
 
 def _name(value, tag: Tag | None = None) -> str:
-    name = " ".join((value or "").split())
+    name = records.check_printable(" ".join((value or "").split()), "name", "tag name")
     if not name:
         raise ServiceError("Enter a name for the tag.", "name")
     if len(name) > 50:
