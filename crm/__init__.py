@@ -56,7 +56,9 @@ def _configure_extensions(app: Flask) -> None:
     csrf.init_app(app)
     htmx.init_app(app)
     install_scoping(db.session)
-    install_rls_settings(db.session)
+    with app.app_context():
+        for engine in db.engines.values():
+            install_rls_settings(engine)
     init_tenancy(app)
     from crm import security
 

@@ -53,26 +53,17 @@ def unscoped() -> Iterator[None]:
 def enter_org(org_id: int | None, user_id: int | None = None):
     """Act for ``org_id`` from now on in this context; returns tokens for ``leave_org``.
 
-    Also applies the setting to a database transaction that is already open, which the
-    request's first query (loading the organization by its slug) always opens.
+    The database follows on its own: PostgreSQL's setting is brought in line before the
+    next statement runs (tenants.rls), so entering costs nothing until something is read.
     """
-    from tenants import rls
-    from tenants.db import db
-
-    tokens = (current_org_id.set(org_id), current_user_id.set(user_id))
-    rls.reapply(db.session())
-    return tokens
+    return current_org_id.set(org_id), current_user_id.set(user_id)
 
 
 def leave_org(tokens) -> None:
-    """Back to the previous organization, in this context and in an open transaction."""
-    from tenants import rls
-    from tenants.db import db
-
+    """Back to the previous organization (and, from the next statement on, in the database)."""
     org_token, user_token = tokens
     current_org_id.reset(org_token)
     current_user_id.reset(user_token)
-    rls.restore(db.session())
 
 
 @contextmanager

@@ -1,15 +1,13 @@
 """Layer 3 of isolation: PostgreSQL row-level security and the per-transaction setting.
 
-The policy compares ``org_id`` with ``app.current_org``, set by ``set_config(..., true)`` at
-the start of every transaction. A transaction-local setting cannot leak to the next user of
+The policy compares ``org_id`` with ``app.current_org``, set by ``set_config(..., true)`` in
+every transaction, before any statement that would run under another value. A transaction-local setting cannot leak to the next user of
 a pooled connection; once it ends the connection reads it back as ``''``, which ``NULLIF``
 turns into NULL, so no setting means no rows. Never a plain ``SET``: a committed one
 survives on the pooled connection.
 """
 
-import sqlalchemy as sa
 from sqlalchemy import event
-from sqlalchemy.engine import Connection
 
 from tenants.context import current_org_id
 from tenants.context import current_user_id
@@ -47,57 +45,53 @@ def policy_sql(table: str) -> list[str]:
     return statements
 
 
-def apply_settings(connection: Connection) -> None:
-    """Copy the current org and user into this transaction (PostgreSQL only)."""
-    if connection.dialect.name != "postgresql":
-        return
+SET_SETTINGS = (f"SELECT set_config('{ORG_SETTING}', %(org)s, true), "
+                f"set_config('{USER_SETTING}', %(user)s, true)")
+_APPLIED = "tenants_rls_applied"  # key in the DBAPI connection's info: what this transaction holds
+_FRESH = object()  # a transaction about to begin: it holds nothing yet
+
+
+def _wanted() -> tuple[str, str]:
     org, user = current_org_id.get(), current_user_id.get()
-    connection.execute(
-        sa.text(
-            f"SELECT set_config('{ORG_SETTING}', :org, true), set_config('{USER_SETTING}', :user, true)"
-        ),
-        {"org": "" if org is None else str(org), "user": "" if user is None else str(user)},
-    )
+    return ("" if org is None else str(org), "" if user is None else str(user))
 
 
-def _on_begin(session, transaction, connection: Connection) -> None:
-    apply_settings(connection)
+def _before_cursor_execute(conn, cursor, statement, parameters, context, executemany) -> None:
+    """Make the transaction act for the current org and user before each statement runs.
 
-
-def install_rls_settings(session_target) -> None:
-    """Run ``apply_settings`` at the start of every transaction of this session."""
-    if not event.contains(session_target, "after_begin", _on_begin):
-        event.listen(session_target, "after_begin", _on_begin)
-
-
-def reapply(session) -> None:
-    """Fix a transaction that began before the org was known (the slug lookup opens one)."""
-    if session.in_transaction():
-        apply_settings(session.connection())
-
-
-def restore(session) -> None:
-    """On leaving an organization: put an open transaction back to the org now current.
-
-    Without this, the rest of a transaction that was open when ``org_context`` was left
-    would go on acting for the organization just left. Safe in a ``finally``: a session
-    waiting for its rollback, or a transaction PostgreSQL has already aborted, is left
-    alone (it can read nothing more until it is rolled back, and raising here would hide
-    the error that got it there).
+    Checked per statement, and set only when it differs, so the setting is exactly what the
+    context says at the moment a statement runs (entering or leaving an organization halfway
+    through a transaction needs no extra step), and a request that never changes
+    organization pays one ``set_config`` per change rather than one per enter and leave.
+    The first statement of every transaction always sets it, even to "nobody", so nothing
+    left on a pooled connection can stand in for it.
     """
-    if not session.in_transaction() or not session.is_active:
+    if statement.startswith("ROLLBACK TO SAVEPOINT"):
+        # It undoes a setting made inside the savepoint: the next statement sets it again.
+        conn.info.pop(_APPLIED, None)
         return
-    if session.get_bind().dialect.name != "postgresql":
+    dbapi_connection = cursor.connection
+    status = dbapi_connection.info.transaction_status.name
+    if status == "IDLE":  # this statement begins a new transaction
+        applied = _FRESH
+    elif status == "INTRANS":
+        applied = conn.info.get(_APPLIED, _FRESH)
+    else:  # aborted: every statement fails until the rollback, this one included
         return
-    connection = session.connection()
-    if not _aborted(connection):
-        apply_settings(connection)
+    wanted = _wanted()
+    if applied != wanted:
+        # A cursor of its own: the statement's cursor may be a server-side (named) one.
+        with dbapi_connection.cursor() as settings_cursor:
+            settings_cursor.execute(SET_SETTINGS, {"org": wanted[0], "user": wanted[1]})
+        conn.info[_APPLIED] = wanted
 
 
-def _aborted(connection: Connection) -> bool:
-    info = getattr(connection.connection.dbapi_connection, "info", None)
-    status = getattr(info, "transaction_status", None)
-    return status is not None and status.name == "INERROR"
+def install_rls_settings(engine) -> None:
+    """Hold every PostgreSQL statement of ``engine`` to the current org and user."""
+    if engine.dialect.name != "postgresql":
+        return
+    if not event.contains(engine, "before_cursor_execute", _before_cursor_execute):
+        event.listen(engine, "before_cursor_execute", _before_cursor_execute)
 
 
 def enable_row_level_security(op, tables: list[str]) -> None:

@@ -40,19 +40,22 @@ def _resolve_org(endpoint, values) -> None:
         return
     if not current_user.is_authenticated:
         abort(current_app.login_manager.unauthorized())
-    org = db.session.scalar(sa.select(Organization).where(Organization.slug == slug))
-    membership = None
-    if org is not None:
-        with unscoped():
-            membership = db.session.scalar(
-                sa.select(Membership)
-                .where(Membership.org_id == org.id, Membership.user_id == user_id)
+    with unscoped():
+        membership = db.session.scalar(
+            sa.select(Membership)
+            .join(Membership.organization)
+            .where(Organization.slug == slug, Membership.user_id == user_id)
+            .options(
+                sa.orm.contains_eager(Membership.organization),
+                sa.orm.lazyload(Membership.user),  # the signed-in user, already loaded
                 # The role is a tenant row: load it only once inside the organization, or
                 # row-level security would hide it from this lookup.
-                .options(sa.orm.lazyload(Membership.role))
+                sa.orm.lazyload(Membership.role),
             )
+        )
     if membership is None:
         abort(404)
+    org = membership.organization
     leave_org(g.pop("tenant_tokens"))
     g.tenant_tokens = enter_org(org.id, user_id)
     g.org, g.membership = org, membership

@@ -25,6 +25,7 @@ PID = sa.text("SELECT pg_backend_pid()")
 def one_connection_engine(app):
     app_url, _ = pg_urls()
     engine = sa.create_engine(app_url, pool_size=1, max_overflow=0, pool_timeout=10)
+    install_rls_settings(engine)
     yield engine
     engine.dispose()
 
@@ -37,7 +38,6 @@ def session_factory(one_connection_engine):
     def make() -> Session:
         session = Session(one_connection_engine)
         install_scoping(session)
-        install_rls_settings(session)
         sessions.append(session)
         return session
 
@@ -82,18 +82,56 @@ def test_consecutive_orgs_on_one_connection_see_only_their_own(two_orgs, one_con
     assert len(pids) == 1
 
 
-def test_the_check_would_catch_a_session_level_setting(two_orgs, one_connection_engine):
-    """The control: a plain (session-level) setting does survive on the pooled connection, so
+def test_the_check_would_catch_a_session_level_setting(two_orgs):
+    """The control: a plain (session-level) setting does survive on a pooled connection, so
     the '' read back above is the transaction-local setting at work, not a fresh connection."""
     a, _ = two_orgs
+    app_url, _ = pg_urls()
+    bare = sa.create_engine(app_url, pool_size=1, max_overflow=0)  # without the app's hook
+    try:
+        with bare.connect() as conn:
+            pid = conn.scalar(PID)
+            conn.execute(sa.text("SELECT set_config('app.current_org', :o, false)"), {"o": str(a)})
+            conn.commit()
+        with bare.connect() as conn:
+            assert conn.scalar(PID) == pid
+            assert conn.scalar(SETTING) == str(a)
+    finally:
+        bare.dispose()
+
+
+def test_a_leaked_session_level_setting_is_overridden(two_orgs, one_connection_engine, session_factory):
+    """Even a setting that something left on the connection for good is replaced by "nobody"
+    at the start of the next transaction: the hook sets it first in every transaction."""
+    a, _ = two_orgs
     with one_connection_engine.connect() as conn:
-        pid = conn.scalar(PID)
-        conn.execute(sa.text("SELECT set_config('app.current_org', :o, false)"), {"o": str(a)})
+        conn.exec_driver_sql(f"SELECT set_config('app.current_org', '{a}', false)")
         conn.commit()
-    with one_connection_engine.connect() as conn:
-        assert conn.scalar(PID) == pid
-        assert conn.scalar(SETTING) == str(a)
-    one_connection_engine.dispose()
+    session = session_factory()
+    assert session.scalar(SETTING) == ""
+    assert session.scalar(sa.text("SELECT count(*) FROM roles")) == 0
+
+
+def test_leaving_an_org_mid_transaction_acts_for_nobody_at_once(two_orgs, session_factory):
+    a, _ = two_orgs
+    session = session_factory()
+    with org_context(a):
+        assert session.scalar(sa.text("SELECT count(*) FROM roles")) > 0
+    assert session.scalar(SETTING) == ""
+    assert session.scalar(sa.text("SELECT count(*) FROM roles")) == 0
+
+
+def test_a_rolled_back_savepoint_does_not_take_the_org_with_it(two_orgs, session_factory):
+    a, _ = two_orgs
+    session = session_factory()
+    session.scalar(PID)
+    savepoint = session.begin_nested()
+    session.scalar(PID)  # the SAVEPOINT is sent with the first statement after begin_nested()
+    with org_context(a):
+        assert session.scalar(SETTING) == str(a)
+        savepoint.rollback()  # PostgreSQL undoes the set_config made inside the savepoint
+        assert session.scalar(SETTING) == str(a)
+        assert session.scalar(sa.text("SELECT count(*) FROM roles")) > 0
 
 
 def test_the_app_session_clears_the_org_between_transactions(two_orgs):
