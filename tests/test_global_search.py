@@ -1,4 +1,6 @@
-"""Global search from the top bar: companies, contacts and leads by name, email, domain or phone."""
+"""Global search from the top bar: companies, contacts and leads by the start of their name,
+email, domain or phone (a prefix, not a substring, since migration 0005; tests/search/ has the
+matching itself on both backends)."""
 
 from bs4 import BeautifulSoup
 
@@ -58,10 +60,10 @@ def test_finds_records_by_name_email_domain_and_phone(app, admin_a, org_a):
     contact_hit = [("Hank Scorpio", f"/acme/contacts/{contact}")]
     lead_hit = [("Frank Grimes", f"/acme/leads/{lead}")]
     cases = {
-        "globex": {"Companies": company_hit, "Contacts": contact_hit},   # name, and the contact's email domain
-        "GLOBEX.EXAMPLE": {"Companies": company_hit, "Contacts": contact_hit},
+        "globex": {"Companies": company_hit, "Contacts": contact_hit},   # name, and the contact's company
+        "GLOBEX.EXAMPLE": {"Companies": company_hit, "Contacts": contact_hit},   # domain, the contact's company's
         "hank scorpio": {"Contacts": contact_hit},                        # first and last name together
-        "volcano": {"Contacts": contact_hit},                             # a second email address
+        "scorpio@volcano": {"Contacts": contact_hit},                     # a second email address
         "(415) 555-0123": {"Contacts": contact_hit},                      # phone digits, any formatting
         "frank.grimes@power": {"Leads": lead_hit},
         "springfield": {"Leads": lead_hit},                               # the lead's company name
@@ -122,10 +124,13 @@ def test_at_most_five_of_each_kind_with_a_link_to_the_list(app, admin_a, org_a):
 
 def test_names_that_start_with_the_term_come_first(app, admin_a, org_a):
     with org_context(org_a.id):
-        db.session.add_all([Company(name="The Umbrella Group"), Company(name="Umbrella Corp")])
+        # Found by its domain; sorted by name alone it would come first.
+        db.session.add_all([Company(name="Raincoats Ltd", domain="umbrella.example"), Company(name="Umbrella Corp"),
+                            Company(name="The Umbrella Group")])
         db.session.commit()
     response = admin_a.get("/acme/search?q=umbrella", headers=DROPDOWN)
-    assert [t for t, _ in _hits(response)["Companies"]] == ["Umbrella Corp", "The Umbrella Group"]
+    # "The Umbrella Group" does not start with the term: a prefix search does not find it.
+    assert [t for t, _ in _hits(response)["Companies"]] == ["Umbrella Corp", "Raincoats Ltd"]
 
 
 def test_wildcards_are_plain_characters(app, admin_a, org_a):
@@ -142,7 +147,9 @@ def test_deleted_and_merged_records_are_not_found(app, admin_a, org_a):
         db.session.get(Company, company).deleted_at = clock.now()
         db.session.get(Lead, lead).deleted_at = clock.now()
         db.session.commit()
-    assert set(_hits(admin_a.get("/acme/search?q=globex", headers=DROPDOWN))) == {"Contacts"}
+    # Neither the company nor its contact through it; the contact itself is still there.
+    assert _hits(admin_a.get("/acme/search?q=globex", headers=DROPDOWN)) == {}
+    assert set(_hits(admin_a.get("/acme/search?q=hank", headers=DROPDOWN))) == {"Contacts"}
     assert _hits(admin_a.get("/acme/search?q=grimes", headers=DROPDOWN)) == {}
 
 
@@ -150,8 +157,8 @@ def test_kinds_follow_the_members_permissions(app, client, org_a):
     _records(org_a)
     add_member(org_a, "support@acme.example", "Support Agent")
     client.login("support@acme.example")
-    # Support Agents see companies and contacts, not leads.
-    response = client.get("/acme/search?q=e", headers=DROPDOWN)
+    # Support Agents see companies and contacts, not leads (Globex, Hank of Globex, not Frank Grimes).
+    response = client.get("/acme/search?q=g", headers=DROPDOWN)
     assert set(_hits(response)) == {"Companies", "Contacts"}
     assert _hits(client.get("/acme/search?q=grimes", headers=DROPDOWN)) == {}
     assert "/leads/" not in client.get("/acme/search?q=frank").get_data(as_text=True)

@@ -49,5 +49,31 @@ def record_link_constraints(table: str, time_column: str) -> tuple:
     )
 
 
+# Only live rows: for list indexes whose every query has ``deleted_at IS NULL`` (migration 0004).
+LIVE = {"postgresql_where": sa.text("deleted_at IS NULL"), "sqlite_where": sa.text("deleted_at IS NULL")}
+# The ICU collation that ignores case (created by migration 0004 on PostgreSQL).
+SEARCH_COLLATION = "crm_ci"
+
+
+def search_indexes(table: str, columns: tuple[str, ...]) -> list[sa.Index]:
+    """``(org_id, column COLLATE crm_ci)`` for each searched column, on PostgreSQL only.
+
+    Searches compare under that collation with range operators, the only conditions row-level
+    security lets drive an index (crm/services/text_search.py). SQLite has no such collation:
+    ``create_all`` skips them there (``ddl_if``), and its migrations do not create them.
+
+    The collation goes in ``postgresql_ops``, which SQLAlchemy writes right after the column
+    name, where PostgreSQL's grammar puts ``COLLATE``. Written as an expression
+    (``sa.collate(column, ...)``) the DDL is the same, but autogenerate would propose dropping
+    and re-creating every one of these indexes: PostgreSQL keeps an index column's collation
+    apart from the column (``pg_index.indcollation``), SQLAlchemy's reflection does not read
+    it, so the database's index looks like a plain ``(org_id, column)`` and never equals an
+    expression. Declared this way both sides are ``(org_id, column)`` and compare equal.
+    """
+    return [sa.Index(f"ix_{table}_org_id_{column}_ci", "org_id", column,
+                     postgresql_ops={column: f"COLLATE {SEARCH_COLLATION}"}).ddl_if(dialect="postgresql")
+            for column in columns]
+
+
 def owner_column() -> Mapped[int | None]:
     return mapped_column(sa.BigInteger, sa.ForeignKey("users.id", ondelete="SET NULL"))

@@ -5,7 +5,9 @@ from sqlalchemy.orm import Mapped
 from sqlalchemy.orm import mapped_column
 from sqlalchemy.orm import relationship
 
+from crm.models.base import LIVE
 from crm.models.base import RecordBase
+from crm.models.base import search_indexes
 from crm.models.base import owner_column
 from tenants.db import db
 from tenants.scoping import TenantScoped
@@ -20,15 +22,18 @@ class Lead(RecordBase, TenantScoped, db.Model):
     __tablename__ = "leads"
     __tenant_table_args__ = (
         tenant_fk("merged_into_id", "leads"),
-        # The list page's default and filtered orders, newest first; all lead with org_id.
-        sa.Index("ix_leads_org_id_created_at_id", "org_id", "created_at", "id"),
-        sa.Index("ix_leads_org_id_status_created_at_id", "org_id", "status", "created_at", "id"),
-        sa.Index("ix_leads_org_id_owner_id_created_at_id", "org_id", "owner_id", "created_at", "id"),
-        sa.Index("ix_leads_org_id_source_created_at_id", "org_id", "source", "created_at", "id"),
+        # The list page's default and filtered orders, newest first; all lead with org_id. Live
+        # leads only, so the list's counts are index-only scans (migration 0004).
+        sa.Index("ix_leads_org_id_created_at_id", "org_id", "created_at", "id", **LIVE),
+        sa.Index("ix_leads_org_id_status_created_at_id", "org_id", "status", "created_at", "id", **LIVE),
+        sa.Index("ix_leads_org_id_owner_id_created_at_id", "org_id", "owner_id", "created_at", "id", **LIVE),
+        sa.Index("ix_leads_org_id_source_created_at_id", "org_id", "source", "created_at", "id", **LIVE),
         sa.Index("ix_leads_org_id_last_name_id", "org_id", "last_name", "id"),
         sa.Index("ix_leads_org_id_email", "org_id", "email"),
         sa.Index("ix_leads_org_id_phone", "org_id", "phone"),
         sa.CheckConstraint("score IS NULL OR (score >= 0 AND score <= 100)", name="score_percent"),
+        # The search's case-insensitive prefix indexes (PostgreSQL only, migration 0004).
+        *search_indexes("leads", ("first_name", "last_name", "email", "company_name", "phone")),
     )
 
     first_name: Mapped[str] = mapped_column(sa.String(100), default="")

@@ -9,6 +9,7 @@ from sqlalchemy.orm import relationship
 
 from crm.models.base import RecordBase
 from crm.models.base import owner_column
+from crm.models.base import search_indexes
 from tenants.db import BigId
 from tenants.db import db
 from tenants.scoping import TenantScoped
@@ -31,6 +32,8 @@ class Company(RecordBase, TenantScoped, db.Model):
         sa.Index("ix_companies_org_id_lifecycle_stage", "org_id", "lifecycle_stage"),
         sa.Index("ix_companies_org_id_owner_id", "org_id", "owner_id"),
         sa.Index("ix_companies_org_id_created_at_id", "org_id", "created_at", "id"),
+        # The search's case-insensitive prefix indexes (PostgreSQL only, migration 0005).
+        *search_indexes("companies", ("name", "domain")),
     )
 
     name: Mapped[str] = mapped_column(sa.String(200))
@@ -65,6 +68,7 @@ class Contact(RecordBase, TenantScoped, db.Model):
         sa.Index("ix_contacts_org_id_phone", "org_id", "phone"),
         sa.Index("ix_contacts_org_id_owner_id", "org_id", "owner_id"),
         sa.Index("ix_contacts_org_id_created_at_id", "org_id", "created_at", "id"),
+        *search_indexes("contacts", ("first_name", "last_name", "email", "phone")),
     )
 
     company_id: Mapped[int | None] = mapped_column(sa.BigInteger)
@@ -100,6 +104,7 @@ class ContactEmail(TenantScoped, db.Model):
         tenant_fk("contact_id", "contacts", ondelete="CASCADE"),
         sa.Index("ix_contact_emails_org_id_email", "org_id", "email"),
         sa.Index("ix_contact_emails_org_id_contact_id", "org_id", "contact_id"),
+        *search_indexes("contact_emails", ("email",)),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -117,6 +122,7 @@ class ContactPhone(TenantScoped, db.Model):
         tenant_fk("contact_id", "contacts", ondelete="CASCADE"),
         sa.Index("ix_contact_phones_org_id_number", "org_id", "number"),
         sa.Index("ix_contact_phones_org_id_contact_id", "org_id", "contact_id"),
+        *search_indexes("contact_phones", ("number",)),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)

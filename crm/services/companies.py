@@ -14,6 +14,7 @@ from crm.models.people import SEGMENTS
 from crm.models.people import SIZE_BANDS
 from crm.models.people import TIERS
 from crm.services import ServiceError
+from crm.services import text_search
 from crm.services.listing import Filter
 from crm.services.listing import ListSpec
 from crm.services.records import active_members
@@ -28,15 +29,15 @@ FIELDS = ("name", "domain", "industry", "size_band", "segment", "tier", "lifecyc
           "region", "postal_code", "country", "owner_id")
 
 
-def _like(term: str) -> str:
-    escaped = term.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
 def _search(term: str):
-    pattern = _like(term)
-    return sa.or_(sa.func.lower(Company.name).like(pattern, escape="\\"),
-                  sa.func.lower(sa.func.coalesce(Company.domain, "")).like(pattern, escape="\\"))
+    """Each word starts the name or the web domain, ignoring case ("glob" finds Globex
+    Corporation and globex.example), or the whole term starts one ("globex corp").
+
+    A prefix, not a substring (it was a substring before migration 0005): "corp" does not find
+    "Globex Corporation". Under row-level security only a prefix match can use an index
+    (crm/services/text_search.py)."""
+    return text_search.matching(term, lambda prefix, postgres: text_search.starts_any(
+        (Company.name, Company.domain), prefix, postgres))
 
 
 def _tag_choices():
@@ -191,8 +192,11 @@ def overview(company: Company) -> dict:
     """What the 360° page shows besides the activity panel, in a fixed number of queries."""
     contacts = db.session.scalars(sa.select(Contact).where(Contact.company_id == company.id, Contact.deleted_at.is_(None))
                                   .order_by(Contact.last_name, Contact.first_name).limit(200)).all()
-    leads = db.session.scalars(sa.select(Lead).where(sa.func.lower(Lead.company_name) == company.name.lower(),
-                                                     Lead.deleted_at.is_(None)).order_by(Lead.created_at.desc()).limit(20)).all()
+    # Case-insensitive through the leads' company-name index (lower() would read every lead of
+    # the organization under row-level security).
+    same_company = text_search.same_text(Lead.company_name, company.name, text_search.on_postgres())
+    leads = db.session.scalars(sa.select(Lead).where(same_company, Lead.deleted_at.is_(None))
+                               .order_by(Lead.created_at.desc()).limit(20)).all()
     owner = db.session.get(User, company.owner_id) if company.owner_id else None
     return {"contacts": contacts, "leads": leads, "owner": owner}
 

@@ -6,7 +6,6 @@ search and duplicate checks read them); every change to the emails or phones upd
 in the same transaction (``_sync_primary``).
 """
 
-import re
 from dataclasses import dataclass
 from dataclasses import field
 from datetime import datetime
@@ -34,6 +33,7 @@ from crm.models.people import CONTACT_METHODS
 from crm.models.people import EMAIL_KINDS
 from crm.models.people import PHONE_KINDS
 from crm.services import ServiceError
+from crm.services import text_search
 from crm.services.listing import Filter
 from crm.services.listing import ListSpec
 from crm.services.listing import ListState
@@ -55,7 +55,6 @@ METHOD_LABELS = {"email": "Email", "phone": "Phone call", "sms": "SMS", "meeting
 MAX_POINTS = 20  # emails (or phones) on one contact
 MAX_BIGINT = 2**63 - 1
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
-PHONE_LIKE = re.compile(r"[\d\s().+\-]+")
 
 
 class PossibleDuplicates(Exception):
@@ -509,23 +508,30 @@ def bulk_restore(ids) -> int:
 
 # The list
 
-def _like(term: str) -> str:
-    escaped = term.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
+def _text_matches(prefix: str, postgres: bool) -> list:
+    live_companies = sa.select(Company.id).where(
+        Company.deleted_at.is_(None), sa.or_(*text_search.starts_any((Company.name, Company.domain), prefix, postgres)))
+    emails = sa.select(ContactEmail.contact_id).where(text_search.starts_with(ContactEmail.email, prefix, postgres))
+    return [*text_search.starts_any((Contact.first_name, Contact.last_name, Contact.email), prefix, postgres),
+            text_search.id_among(Contact.company_id, live_companies, postgres),
+            text_search.id_among(Contact.id, emails, postgres)]
+
+
+def _phone_matches(prefix: str, postgres: bool) -> list:
+    numbers = sa.select(ContactPhone.contact_id).where(text_search.starts_with(ContactPhone.number, prefix, postgres))
+    return [text_search.starts_with(Contact.phone, prefix, postgres), text_search.id_among(Contact.id, numbers, postgres)]
 
 
 def _search(term: str):
-    """Name, primary email, primary phone (by its digits) and company name."""
-    pattern = _like(term)
-    clauses = [
-        sa.func.lower(Contact.first_name + " " + Contact.last_name).like(pattern, escape="\\"),
-        sa.func.lower(sa.func.coalesce(Contact.email, "")).like(pattern, escape="\\"),
-        sa.func.lower(sa.func.coalesce(Company.name, "")).like(pattern, escape="\\"),
-    ]
-    digits = re.sub(r"\D", "", term)
-    if len(digits) >= 3 and PHONE_LIKE.fullmatch(term):
-        clauses.append(sa.func.coalesce(Contact.phone, "").like(f"%{digits}%"))
-    return sa.or_(*clauses)
+    """Each word starts the first or last name, any of the contact's emails, its company's name
+    or web domain, or (digits) any of its phone numbers, ignoring case; or the whole term starts
+    one of them ("(415) 555-01" finds +14155550100).
+
+    A prefix, not a substring (it was a substring before migration 0005): "lovelace" finds Ada
+    Lovelace, "velace" does not, nor does "engines.example" find ada@engines.example. Under
+    row-level security only a prefix match can use an index (crm/services/text_search.py).
+    """
+    return text_search.matching(term, _text_matches, _phone_matches)
 
 
 def _owner_choices():
@@ -585,12 +591,16 @@ def list_query():
             .options(contains_eager(Contact.company), joinedload(Contact.owner)))
 
 
+def _company_name_matches(prefix: str, postgres: bool) -> list:
+    return [text_search.starts_with(Company.name, prefix, postgres)]
+
+
 def company_choices(term: str = "", selected: Company | int | None = None, limit: int = 200) -> list[tuple[int, str]]:
     """(id, name) of live companies for a picker: by name, matching ``term``, the selected one first."""
     query = sa.select(Company.id, Company.name).where(Company.deleted_at.is_(None))
     term = (term or "").strip()[:100]
     if term:
-        query = query.where(sa.func.lower(Company.name).like(_like(term), escape="\\"))
+        query = query.where(text_search.matching(term, _company_name_matches))
     rows = [(r.id, r.name) for r in db.session.execute(query.order_by(Company.name, Company.id).limit(limit))]
     selected_id = selected.id if isinstance(selected, Company) else parse_id(selected)
     if selected_id and all(i != selected_id for i, _ in rows):

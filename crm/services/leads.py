@@ -9,9 +9,7 @@ docs/performance.md for the plans and the figures).
 from dataclasses import dataclass
 from dataclasses import field
 
-import phonenumbers
 import sqlalchemy as sa
-from flask import current_app
 from flask import g
 from flask import has_request_context
 from sqlalchemy.dialects import postgresql
@@ -35,6 +33,7 @@ from crm.models.leads import LEAD_SOURCES
 from crm.models.leads import LEAD_STATUSES
 from crm.services import ServiceError
 from crm.services import listing
+from crm.services import text_search
 from crm.services.listing import Filter
 from crm.services.listing import ListSpec
 from crm.services.records import actor_id
@@ -53,7 +52,6 @@ FIELDS = ("first_name", "last_name", "email", "phone", "company_name", "title", 
 # What a merge copies from the lead that goes into the one that stays, when the latter is empty.
 MERGE_FIELDS = ("first_name", "last_name", "email", "phone", "company_name", "title", "source", "owner_id",
                 "score", "grade")
-MAX_SEARCH_WORDS = 5
 DUPLICATES_SHOWN = 10
 
 
@@ -63,49 +61,17 @@ def source_label(source: str | None) -> str:
 
 # The list
 
-# The search is a case-insensitive prefix match, word by word: "ada lov" finds Ada Lovelace.
-# On PostgreSQL it compares under the ICU collation ``crm_ci`` (migration 0004) with plain
-# range operators, which PostgreSQL marks leakproof: under row-level security only leakproof
-# conditions may become index conditions, so ``lower(x) LIKE 'ada%'`` (lower() is not
-# leakproof) would scan every lead of the organization. See docs/performance.md.
-SEARCH_COLLATION = "crm_ci"
+# The search: each word must start the first or last name, the email, the company name or the
+# phone, ignoring case ("ada lov" finds Ada Lovelace), or the whole term must start one
+# ("springfield pow"), through indexes that row-level security lets PostgreSQL use
+# (crm/services/text_search.py, docs/performance.md).
 SEARCH_COLUMNS = (Lead.first_name, Lead.last_name, Lead.email, Lead.company_name)
-PREFIX_END = "\uffff"  # sorts after every character in ICU collations: the end of a prefix range
-
-
-def _on_postgres() -> bool:
-    return db.session.get_bind().dialect.name == "postgresql"
-
-
-def _starts_with(column, prefix: str, postgres: bool):
-    if postgres:
-        value = sa.collate(column, SEARCH_COLLATION)
-        return sa.and_(value >= prefix, value < prefix + PREFIX_END)
-    escaped = prefix.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return sa.func.lower(column).like(escaped + "%", escape="\\")
-
-
-def _phone_prefixes(word: str) -> list[str]:
-    """A word of digits is also the start of a phone number, typed with or without +country."""
-    digits = "".join(c for c in word if c.isdigit())
-    if len(digits) < 3 or any(c.isalpha() for c in word):
-        return []
-    if word.startswith("+"):
-        return ["+" + digits]
-    region = current_app.config.get("DEFAULT_PHONE_REGION", "US")
-    country = str(phonenumbers.country_code_for_region(region) or "")
-    return ["+" + digits] + (["+" + country + digits] if country else [])
 
 
 def _search(term: str):
-    """Each word must start the first or last name, the email, the company name or the phone."""
-    postgres = _on_postgres()
-    clauses = []
-    for word in term.split()[:MAX_SEARCH_WORDS]:
-        matches = [_starts_with(column, word, postgres) for column in SEARCH_COLUMNS]
-        matches += [_starts_with(Lead.phone, prefix, postgres) for prefix in _phone_prefixes(word)]
-        clauses.append(sa.or_(*matches))
-    return sa.and_(*clauses) if clauses else sa.true()
+    return text_search.matching(
+        term, lambda prefix, postgres: text_search.starts_any(SEARCH_COLUMNS, prefix, postgres),
+        lambda prefix, postgres: [text_search.starts_with(Lead.phone, prefix, postgres)])
 
 
 def _per_request(name: str, build):
@@ -182,7 +148,7 @@ def tags_by_lead(lead_ids: list[int]) -> dict[int, list]:
     result: dict[int, list] = {i: [] for i in lead_ids}
     if not lead_ids:
         return result
-    if _on_postgres():
+    if text_search.on_postgres():
         # One array parameter: with IN (50 parameters) PostgreSQL's generic plan (the one a
         # statement prepared by psycopg ends up with) filtered the organization's every tag
         # link against the list: 4 ms instead of 0.3.
@@ -270,8 +236,8 @@ def _same_email(column, email: str):
 def _same_lead_email(email: str):
     """On PostgreSQL through the case-insensitive index of migration 0004 (leads are stored
     trimmed; ``lower()`` would scan every lead of the organization under RLS)."""
-    if _on_postgres():
-        return sa.collate(Lead.email, SEARCH_COLLATION) == email
+    if text_search.on_postgres():
+        return text_search.same_text(Lead.email, email, postgres=True)
     return _same_email(Lead.email, email)
 
 

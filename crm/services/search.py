@@ -1,12 +1,18 @@
 """Global search: companies, contacts and leads whose name, email, domain or phone matches.
 
 A few rows of each kind, for the top bar's dropdown and the search page; the record lists
-do the exhaustive, filtered search. Matching is a case-insensitive substring; names that
-start with the term come first. A phone number matches on its digits, so "(415) 555-0100"
-finds +14155550100.
+do the exhaustive, filtered search, and this page matches exactly as they do (each kind's
+list search; crm/services/text_search.py): every word starts a field, ignoring case, or the
+whole term does. Names that start with the term come first, then the rows found by another
+field (email, domain, phone, company). A phone number matches on its digits from the start,
+so "(415) 555-0123" and "415555" find +14155550123.
+
+Since migration 0005 this is a prefix match, no longer a substring one: "umbrella" does not
+find "The Umbrella Group", nor "volcano" scorpio@volcano.example. Under row-level security
+only a prefix match can use an index, and a substring match read every row of the
+organization (docs/performance.md).
 """
 
-import re
 from dataclasses import dataclass
 from dataclasses import field
 
@@ -15,15 +21,15 @@ import sqlalchemy as sa
 from crm.extensions import db
 from crm.models import Company
 from crm.models import Contact
-from crm.models import ContactEmail
-from crm.models import ContactPhone
 from crm.models import Lead
+from crm.services import companies
+from crm.services import contacts
+from crm.services import leads
+from crm.services import text_search
 
 MAX_QUERY = 100
 PER_KIND = 5
-MIN_PHONE_DIGITS = 4
 KINDS = ("companies", "contacts", "leads")
-PHONE_LIKE = re.compile(r"[\d\s()+.\-/]+")
 
 
 @dataclass
@@ -51,64 +57,34 @@ def clean_query(value) -> tuple[str, bool]:
     return q[:MAX_QUERY], len(q) > MAX_QUERY
 
 
-def _like(term: str) -> str:
-    escaped = term.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
+def _names_first(term: str, columns) -> sa.Case:
+    """Sort key: rows whose name (one of ``columns``) explains the match before the others."""
+    by_name = text_search.matching(term, lambda prefix, postgres: text_search.starts_any(columns, prefix, postgres))
+    return sa.case((by_name, 0), else_=1)
 
 
-def _contains(column, pattern: str):
-    return sa.func.lower(sa.func.coalesce(column, "")).like(pattern, escape="\\")
-
-
-def _phone_digits(q: str) -> str | None:
-    """The digits to look for in E.164 numbers, when the term looks like a phone number."""
-    if not PHONE_LIKE.fullmatch(q):
-        return None
-    digits = re.sub(r"\D", "", q)
-    return digits if len(digits) >= MIN_PHONE_DIGITS else None
-
-
-def _prefix_first(column, q: str):
-    """Sort key: rows whose column starts with the term before the others."""
-    start = q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-    return sa.case((sa.func.lower(column).like(start, escape="\\"), 0), else_=1)
-
-
-def _person_name(model):
-    return model.first_name + " " + model.last_name
-
-
-def _companies(q: str, pattern: str, digits: str | None) -> list[Company]:
+def _companies(q: str) -> list[Company]:
     return db.session.scalars(
-        sa.select(Company)
-        .where(Company.deleted_at.is_(None), sa.or_(_contains(Company.name, pattern), _contains(Company.domain, pattern)))
-        .order_by(_prefix_first(Company.name, q), Company.name, Company.id).limit(PER_KIND + 1)
+        sa.select(Company).where(Company.deleted_at.is_(None), companies.LIST.search(q))
+        .order_by(_names_first(q, (Company.name,)), Company.name, Company.id).limit(PER_KIND + 1)
     ).all()
 
 
-def _contacts(q: str, pattern: str, digits: str | None) -> list[Contact]:
-    matches = [_contains(_person_name(Contact), pattern), _contains(Contact.email, pattern),
-               Contact.id.in_(sa.select(ContactEmail.contact_id).where(_contains(ContactEmail.email, pattern)))]
-    if digits:
-        matches += [Contact.phone.like(f"%{digits}%"),
-                    Contact.id.in_(sa.select(ContactPhone.contact_id).where(ContactPhone.number.like(f"%{digits}%")))]
+def _contacts(q: str) -> list[Contact]:
     return db.session.scalars(
         sa.select(Contact)
-        .where(Contact.deleted_at.is_(None), Contact.merged_into_id.is_(None), sa.or_(*matches))
-        .order_by(_prefix_first(_person_name(Contact), q), Contact.last_name, Contact.first_name, Contact.id)
+        .where(Contact.deleted_at.is_(None), Contact.merged_into_id.is_(None), contacts.LIST.search(q))
+        .order_by(_names_first(q, (Contact.first_name, Contact.last_name)), Contact.last_name, Contact.first_name,
+                  Contact.id)
         .limit(PER_KIND + 1)
     ).all()
 
 
-def _leads(q: str, pattern: str, digits: str | None) -> list[Lead]:
-    matches = [_contains(_person_name(Lead), pattern), _contains(Lead.email, pattern),
-               _contains(Lead.company_name, pattern)]
-    if digits:
-        matches.append(Lead.phone.like(f"%{digits}%"))
+def _leads(q: str) -> list[Lead]:
     return db.session.scalars(
         sa.select(Lead)
-        .where(Lead.deleted_at.is_(None), Lead.merged_into_id.is_(None), sa.or_(*matches))
-        .order_by(_prefix_first(_person_name(Lead), q), Lead.last_name, Lead.first_name, Lead.id)
+        .where(Lead.deleted_at.is_(None), Lead.merged_into_id.is_(None), leads.LIST.search(q))
+        .order_by(_names_first(q, (Lead.first_name, Lead.last_name)), Lead.last_name, Lead.first_name, Lead.id)
         .limit(PER_KIND + 1)
     ).all()
 
@@ -130,11 +106,10 @@ def search(value, kinds) -> Results:
     results = Results(q=q, truncated=truncated)
     if not q:
         return results
-    pattern, digits = _like(q), _phone_digits(q)
     for kind in KINDS:
         if kind not in kinds:
             continue
-        rows = FINDERS[kind](q, pattern, digits)
+        rows = FINDERS[kind](q)
         results.hits[kind] = [_hit(kind, row) for row in rows[:PER_KIND]]
         results.more[kind] = len(rows) > PER_KIND
     return results

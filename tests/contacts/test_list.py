@@ -74,9 +74,9 @@ def _shown(client, query: str) -> set[str]:
 @pytest.mark.parametrize("query, expected", [
     ("q=grace", {"Hopper"}),
     ("q=ada+love", {"Lovelace"}),
-    ("q=ENGINES.EXAMPLE", {"Lovelace"}),
+    ("q=ADA@ENGINES", {"Lovelace"}),
     ("q=analytical", {"Lovelace"}),
-    ("q=navy", {"Hopper"}),
+    ("q=us+navy", {"Hopper"}),            # the company "US Navy": the start of a field, not a word in it
     ("q=(415)+555", {"Hopper"}),
     ("q=%2B44+20", {"Lovelace"}),
     ("q=100%25", set()),
@@ -227,7 +227,7 @@ def test_export_has_the_filtered_rows_and_neutralises_formulas(admin_a, org_a):
     for last in ("=SUM(A1)", "+1 Cola", "-minus", "@at", "Plain"):
         make_contact(org_a, "\tTab", last, title="=cmd|' /C calc'!A0", company_id=company, email=f"x{len(last)}@ex.example")
     make_contact(org_a, "Other", "Filtered-out", phone="+14155550100")
-    response = admin_a.get("/acme/contacts/export.csv?q=ex.example")
+    response = admin_a.get("/acme/contacts/export.csv?q=x")  # the emails x…@ex.example
     assert response.status_code == 200 and response.mimetype == "text/csv"
     rows = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
     assert rows[0][:3] == ["First name", "Last name", "Title"]
