@@ -7,8 +7,8 @@ from sqlalchemy.orm import relationship
 
 from crm.models.base import LIVE
 from crm.models.base import RecordBase
-from crm.models.base import search_indexes
 from crm.models.base import owner_column
+from crm.models.base import search_indexes
 from tenants.db import db
 from tenants.scoping import TenantScoped
 from tenants.scoping import tenant_fk
