@@ -9,6 +9,7 @@ and is reported as a notice, never an error.
 
 import base64
 import json
+import re
 from dataclasses import dataclass
 from dataclasses import field
 from datetime import datetime
@@ -21,6 +22,7 @@ from crm.extensions import db
 
 PER_PAGE_CHOICES = (25, 50, 100)
 MAX_SEARCH = 100
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
 
 
 @dataclass
@@ -76,7 +78,8 @@ class Page:
 
 def parse_state(spec: ListSpec, args) -> ListState:
     state = ListState()
-    state.q = (args.get("q") or "").strip()[:MAX_SEARCH]
+    # Control characters cannot be typed into a search box, and PostgreSQL refuses a NUL byte.
+    state.q = " ".join(CONTROL_CHARACTERS.sub(" ", args.get("q") or "").split())[:MAX_SEARCH]
     sort = args.get("sort") or spec.default_sort
     if sort.lstrip("-") not in spec.sorts:
         state.notices.append(f"Cannot sort by “{sort.lstrip('-')[:40]}”; sorted by {spec.sorts[spec.default_sort.lstrip('-')][0].lower()} instead.")
@@ -129,6 +132,8 @@ def _cursor_value(column, raw):
         return value
     if python_type is int and not isinstance(raw, int):
         raise ValueError
+    if isinstance(raw, str) and CONTROL_CHARACTERS.search(raw):
+        raise ValueError
     return raw
 
 
@@ -170,6 +175,11 @@ def paginate(spec: ListSpec, state: ListState, base) -> Page:
     rows = db.session.scalars(query.order_by(*order).limit(state.per_page + 1)).unique().all()
     more = len(rows) > state.per_page
     rows = rows[: state.per_page]
+    if cursor is not None and not rows and total:
+        # A bookmark kept while rows were deleted, or an edited URL: start again from the top.
+        state.notices.append("That page is past the end of the list; showing the first page.")
+        state.after = state.before = None
+        return paginate(spec, state, base)
     if cursor is not None and backwards:
         rows.reverse()
     has_next = more if not (cursor and backwards) else True

@@ -90,6 +90,10 @@ def normalize_phone(value: str | None, field: str = "phone") -> str | None:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+def has_control_character(value: str) -> bool:
+    return _CONTROL.search(value) is not None
+
+
 def check_printable(value: str, field: str, label: str) -> str:
     """The text itself, or a clear refusal when it holds a control character (a NUL byte, say)."""
     if _CONTROL.search(value):

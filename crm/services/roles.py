@@ -9,6 +9,7 @@ from crm.models import Membership
 from crm.models import Role
 from crm.permissions import PERMISSIONS
 from crm.services import ServiceError
+from crm.services.records import check_printable
 from crm.services import audit
 
 
@@ -30,6 +31,7 @@ def _check_name(name: str, role: Role | None = None) -> str:
         raise ServiceError("Give the role a name.", "name")
     if len(name) > 60:
         raise ServiceError("Keep the role's name to 60 characters or fewer.", "name")
+    check_printable(name, "name", "role's name")
     clash = db.session.scalar(sa.select(Role).where(sa.func.lower(Role.name) == name.lower()))
     if clash is not None and clash is not role:
         raise ServiceError(f"A role named “{clash.name}” already exists; choose another name.", "name")
