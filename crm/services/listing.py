@@ -9,7 +9,6 @@ and is reported as a notice, never an error.
 
 import base64
 import json
-import re
 from dataclasses import dataclass
 from dataclasses import field
 from datetime import datetime
@@ -19,10 +18,10 @@ from typing import Callable
 import sqlalchemy as sa
 
 from crm.extensions import db
+from crm.services.text_search import CONTROL_CHARACTERS
 
 PER_PAGE_CHOICES = (25, 50, 100)
 MAX_SEARCH = 100
-CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
 
 
 @dataclass
@@ -79,7 +78,7 @@ class Page:
 def parse_state(spec: ListSpec, args) -> ListState:
     state = ListState()
     # Control characters cannot be typed into a search box, and PostgreSQL refuses a NUL byte.
-    state.q = " ".join(CONTROL_CHARACTERS.sub(" ", args.get("q") or "").split())[:MAX_SEARCH]
+    state.q = " ".join(CONTROL_CHARACTERS.sub("", args.get("q") or "").split())[:MAX_SEARCH]
     sort = args.get("sort") or spec.default_sort
     if sort.lstrip("-") not in spec.sorts:
         state.notices.append(f"Cannot sort by “{sort.lstrip('-')[:40]}”; sorted by {spec.sorts[spec.default_sort.lstrip('-')][0].lower()} instead.")

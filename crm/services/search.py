@@ -53,7 +53,7 @@ class Results:
 
 def clean_query(value) -> tuple[str, bool]:
     """Spaces folded, at most MAX_QUERY characters; and whether it was cut."""
-    q = " ".join((value or "").split())
+    q = " ".join(text_search.CONTROL_CHARACTERS.sub("", value or "").split())
     return q[:MAX_QUERY], len(q) > MAX_QUERY
 
 

@@ -16,6 +16,7 @@ index (migrations 0004, 0005; docs/performance.md). SQLite keeps ``lower(name) L
 with the same meaning for the letters it lowers (ASCII).
 """
 
+import re
 from typing import Callable
 
 import phonenumbers
@@ -25,6 +26,9 @@ from flask import current_app
 from crm.extensions import db
 from crm.models.base import SEARCH_COLLATION
 
+# Nobody types control characters into a search box, and PostgreSQL refuses a NUL byte even
+# in a comparison: they are dropped (tabs and line breaks are spaces, as everywhere).
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 PREFIX_END = "\uffff"  # sorts after every character in ICU collations: the end of a prefix range
 MAX_WORDS = 5
 MIN_PHONE_DIGITS = 3
@@ -89,7 +93,7 @@ def matching(term: str, text: Fields, phone: Fields | None = None):
     ``phone(prefix, postgres)`` those for an E.164 prefix of its phone numbers.
     """
     postgres = on_postgres()
-    words = term.split()[:MAX_WORDS]
+    words = CONTROL_CHARACTERS.sub("", term).split()[:MAX_WORDS]
     if not words:
         return sa.true()
 

@@ -21,6 +21,17 @@ def test_a_nul_byte_in_a_list_search_is_dropped(admin_a, org_a, path):
         assert response.status_code == 200, (path, headers, response.status_code)
 
 
+@pytest.mark.parametrize("path", ["/acme/search", "/acme/leads/{leads}/merge", "/acme/contacts/{contacts}/merge"])
+def test_a_nul_byte_in_the_global_search_and_the_merge_search_is_dropped(admin_a, org_a, path):
+    ids = make_records(org_a, "Plain")
+    url = path.format(**ids) + "?" + NUL_QUERY
+    for headers in ({}, {"HX-Request": "true", "HX-Target": "global-search-results"}):
+        response = admin_a.get(url, headers=headers)
+        assert response.status_code == 200, (url, headers, response.status_code)
+        if path == "/acme/search":
+            assert "Plain" in text_of(response), "the NUL byte is dropped, the rest is searched"
+
+
 def test_a_nul_byte_in_a_role_name_is_refused_with_a_message(admin_a, org_a):
     response = admin_a.post("/acme/admin/roles", data={"name": "Ro\x00le", "permissions": ["dashboard.view"]})
     assert response.status_code == 422
