@@ -222,6 +222,31 @@ def test_bulk_assign_tag_and_delete_with_undo(admin_a, org_a):
         assert db.session.scalar(sa.select(sa.func.count()).select_from(CompanyTag)) == 3
 
 
+def test_bulk_delete_without_javascript_shows_an_undo_button(admin_a, org_a):
+    _many(admin_a, 2)
+    company_id = _company(org_a, "Company 000").id
+    response = admin_a.post("/acme/companies/bulk", data={"action": "delete", "ids": [str(company_id)]})
+    page = admin_a.get(response.location)
+    assert "Deleted 1 company" in text_of(page)
+    assert f"/acme/companies/bulk-restore?ids={company_id}" in page.get_data(as_text=True)
+
+
+def test_delete_tells_the_lists_on_the_page_to_reload(admin_a, org_a):
+    _create(admin_a)
+    company = _company(org_a, "Initech")
+    response = admin_a.post(f"/acme/companies/{company.id}/delete", headers=HX)
+    assert "records-changed" in response.headers["HX-Trigger"]
+
+
+def test_the_bulk_bar_offers_tags_only_when_there_are_some(admin_a, org_a):
+    _many(admin_a, 1)
+    assert "Add tag" not in text_of(admin_a.get("/acme/companies/"))
+    with org_context(org_a.id):
+        db.session.add(Tag(name="Key account"))
+        db.session.commit()
+    assert "Add tag" in text_of(admin_a.get("/acme/companies/"))
+
+
 def test_bulk_action_with_nothing_ticked_says_so(admin_a, org_a):
     response = admin_a.post("/acme/companies/bulk", headers=HX, data={"action": "delete"})
     assert response.status_code == 422 and "Tick at least one company" in text_of(response)

@@ -110,6 +110,20 @@ def _refused(name: str, kind: str, record, error: ServiceError, form: str, value
     return _section(name, kind, record, status=error.status, failed=failed)
 
 
+def _deleted(name: str, kind: str, record, message: str, restore_endpoint: str, **item_id):
+    """After an item's delete: the section with a toast whose Undo restores it on this panel."""
+    return _changed(name, kind, record, message, url_for(restore_endpoint, **item_id, panel=kind))
+
+
+def _restored(name: str, kind: str, record, restore, item, message: str):
+    """Undo an item's delete with the service's ``restore``; too late is a refusal in the section."""
+    try:
+        restore(item)
+    except ServiceError as error:
+        return _refused(name, kind, record, error, "", {})
+    return _changed(name, kind, record, message)
+
+
 def _record_page(kind: str, record) -> str:
     return activity.record_url(kind, record.id)
 
@@ -167,8 +181,8 @@ def interactions_delete(interaction_id):
     """Delete an interaction (Undo brings it back)."""
     interaction, kind, record = _item(Interaction, interaction_id)
     activity.delete_interaction(interaction)
-    undo = url_for("activity.interactions_restore", interaction_id=interaction.id, panel=kind)
-    return _changed("interactions", kind, record, f"{activity.kind_label(interaction.kind)} deleted.", undo)
+    return _deleted("interactions", kind, record, f"{activity.kind_label(interaction.kind)} deleted.",
+                    "activity.interactions_restore", interaction_id=interaction.id)
 
 
 @bp.post("/interactions/<int:interaction_id>/restore")
@@ -176,11 +190,8 @@ def interactions_delete(interaction_id):
 def interactions_restore(interaction_id):
     """Undo the delete of an interaction."""
     interaction, kind, record = _item(Interaction, interaction_id, deleted=True)
-    try:
-        activity.restore_interaction(interaction)
-    except ServiceError as error:
-        return _refused("interactions", kind, record, error, "", {})
-    return _changed("interactions", kind, record, f"{activity.kind_label(interaction.kind)} restored.")
+    return _restored("interactions", kind, record, activity.restore_interaction, interaction,
+                     f"{activity.kind_label(interaction.kind)} restored.")
 
 
 # Notes
@@ -239,8 +250,7 @@ def notes_delete(note_id):
     """Delete a note (Undo brings it back)."""
     note, kind, record = _item(Note, note_id)
     activity.delete_note(note)
-    undo = url_for("activity.notes_restore", note_id=note.id, panel=kind)
-    return _changed("notes", kind, record, "Note deleted.", undo)
+    return _deleted("notes", kind, record, "Note deleted.", "activity.notes_restore", note_id=note.id)
 
 
 @bp.post("/notes/<int:note_id>/restore")
@@ -248,11 +258,7 @@ def notes_delete(note_id):
 def notes_restore(note_id):
     """Undo the delete of a note."""
     note, kind, record = _item(Note, note_id, deleted=True)
-    try:
-        activity.restore_note(note)
-    except ServiceError as error:
-        return _refused("notes", kind, record, error, "", {})
-    return _changed("notes", kind, record, "Note restored.")
+    return _restored("notes", kind, record, activity.restore_note, note, "Note restored.")
 
 
 # Tasks
@@ -307,8 +313,7 @@ def tasks_delete(task_id):
     """Delete a task (Undo brings it back)."""
     task, kind, record = _item(Task, task_id)
     activity.delete_task(task)
-    undo = url_for("activity.tasks_restore", task_id=task.id, panel=kind)
-    return _changed("tasks", kind, record, f"Task “{task.title}” deleted.", undo)
+    return _deleted("tasks", kind, record, f"Task “{task.title}” deleted.", "activity.tasks_restore", task_id=task.id)
 
 
 @bp.post("/tasks/<int:task_id>/restore")
@@ -316,11 +321,7 @@ def tasks_delete(task_id):
 def tasks_restore(task_id):
     """Undo the delete of a task."""
     task, kind, record = _item(Task, task_id, deleted=True)
-    try:
-        activity.restore_task(task)
-    except ServiceError as error:
-        return _refused("tasks", kind, record, error, "", {})
-    return _changed("tasks", kind, record, f"Task “{task.title}” restored.")
+    return _restored("tasks", kind, record, activity.restore_task, task, f"Task “{task.title}” restored.")
 
 
 def _my_tasks(status: int = 200, trigger: dict | None = None):

@@ -60,6 +60,18 @@ def _refused(error: ServiceError, section):
     return section(error=error.message, status=error.status)
 
 
+def _attempt(change, *args, message: str, endpoint: str, section):
+    """``change(*args)``, which the service may refuse: the refusal inside the section, else ``_done``.
+
+    ``message`` is written before the change, while what it names (a member, a role) still exists.
+    """
+    try:
+        change(*args)
+    except ServiceError as error:
+        return _refused(error, section)
+    return _done(endpoint, message, section)
+
+
 # Members
 
 def _members_section(status=200, trigger=None, error=None):
@@ -99,11 +111,8 @@ def members_change_role(member_id):
 def members_deactivate(member_id):
     """Stop a member from entering the organization, keeping their history."""
     member = get_or_404(Membership, member_id)
-    try:
-        members.deactivate(member)
-    except ServiceError as error:
-        return _refused(error, _members_section)
-    return _done("admin.members_list", f"{member.user.name} was deactivated.", _members_section)
+    return _attempt(members.deactivate, member, message=f"{member.user.name} was deactivated.",
+                    endpoint="admin.members_list", section=_members_section)
 
 
 @bp.post("/members/<int:member_id>/reactivate")
@@ -120,12 +129,8 @@ def members_reactivate(member_id):
 def members_remove(member_id):
     """Remove a member from the organization altogether."""
     member = get_or_404(Membership, member_id)
-    name = member.user.name
-    try:
-        members.remove(member)
-    except ServiceError as error:
-        return _refused(error, _members_section)
-    return _done("admin.members_list", f"{name} was removed from the organization.", _members_section)
+    return _attempt(members.remove, member, message=f"{member.user.name} was removed from the organization.",
+                    endpoint="admin.members_list", section=_members_section)
 
 
 # Invitations
@@ -170,11 +175,8 @@ def invitations_send():
 def invitations_resend(invitation_id):
     """Send the invitation again with a fresh link valid for another 7 days."""
     invitation = get_or_404(Invitation, invitation_id)
-    try:
-        invitations.resend(current_org(), invitation)
-    except ServiceError as error:
-        return _refused(error, _invitations_section)
-    return _done("admin.invitations_list", f"Invitation resent to {invitation.email}.", _invitations_section)
+    return _attempt(invitations.resend, current_org(), invitation, message=f"Invitation resent to {invitation.email}.",
+                    endpoint="admin.invitations_list", section=_invitations_section)
 
 
 @bp.post("/invitations/<int:invitation_id>/revoke")
@@ -182,11 +184,8 @@ def invitations_resend(invitation_id):
 def invitations_revoke(invitation_id):
     """Withdraw an invitation so that its link stops working."""
     invitation = get_or_404(Invitation, invitation_id)
-    try:
-        invitations.revoke(invitation)
-    except ServiceError as error:
-        return _refused(error, _invitations_section)
-    return _done("admin.invitations_list", f"Invitation to {invitation.email} revoked.", _invitations_section)
+    return _attempt(invitations.revoke, invitation, message=f"Invitation to {invitation.email} revoked.",
+                    endpoint="admin.invitations_list", section=_invitations_section)
 
 
 # Roles
@@ -261,12 +260,8 @@ def roles_update(role_id):
 def roles_delete(role_id):
     """Delete a role that nobody holds."""
     role = get_or_404(Role, role_id)
-    name = role.name
-    try:
-        roles.delete_role(role)
-    except ServiceError as error:
-        return _refused(error, _roles_section)
-    return _done("admin.roles_list", f"Role {name} deleted.", _roles_section)
+    return _attempt(roles.delete_role, role, message=f"Role {role.name} deleted.", endpoint="admin.roles_list",
+                    section=_roles_section)
 
 
 # Pipeline stages
@@ -337,12 +332,8 @@ def stages_move(stage_id):
 def stages_delete(stage_id):
     """Delete a stage that holds no deals."""
     stage = get_or_404(PipelineStage, stage_id)
-    name = stage.name
-    try:
-        pipeline.delete_stage(stage)
-    except ServiceError as error:
-        return _refused(error, _stages_section)
-    return _done("admin.stages_list", f"Stage {name} deleted.", _stages_section)
+    return _attempt(pipeline.delete_stage, stage, message=f"Stage {stage.name} deleted.", endpoint="admin.stages_list",
+                    section=_stages_section)
 
 
 # Settings

@@ -1,6 +1,3 @@
-import json
-
-import sqlalchemy as sa
 from flask import abort
 from flask import flash
 from flask import redirect
@@ -10,16 +7,20 @@ from flask import url_for
 
 from crm.blueprints.common import get_or_404
 from crm.blueprints.companies import bp
+from crm.blueprints.records import RecordKind
 from crm.blueprints.records import after_create
-from crm.blueprints.records import deleted_toast
-from crm.blueprints.records import ids_from_request
-from crm.blueprints.records import list_target
+from crm.blueprints.records import bulk_action
+from crm.blueprints.records import bulk_restore
+from crm.blueprints.records import delete_record
+from crm.blueprints.records import export_csv
+from crm.blueprints.records import list_page
+from crm.blueprints.records import restore_record
+from crm.blueprints.records import tags_by_name
 from crm.extensions import db
 from crm.htmx import render
 from crm.htmx import toast
 from crm.htmx import wants_fragment
 from crm.models import Company
-from crm.models import Tag
 from crm.models.people import LIFECYCLE_STAGES
 from crm.models.people import SEGMENTS
 from crm.models.people import SIZE_BANDS
@@ -27,12 +28,11 @@ from crm.models.people import TIERS
 from crm.permissions import require
 from crm.services import ServiceError
 from crm.services import companies
-from crm.services.export import csv_response
-from crm.services.listing import all_rows
 from crm.services.listing import paginate
 from crm.services.listing import parse_state
 from crm.services.records import active_members
 
+COMPANIES = RecordKind("companies", "company", companies, assign_permission="companies.edit")
 CHOICES = {"size_bands": SIZE_BANDS, "segments": SEGMENTS, "tiers": TIERS, "lifecycle_stages": LIFECYCLE_STAGES}
 
 
@@ -47,27 +47,21 @@ def _list_context():
     state = parse_state(companies.LIST, request.args)
     page = paginate(companies.LIST, state, companies.list_query())
     tags = companies.tags_by_company([c.id for c in page.rows])
-    all_tags = db.session.scalars(sa.select(Tag).order_by(Tag.name)).all()
-    return dict(state=state, page=page, tags=tags, spec=companies.LIST, members=active_members(), all_tags=all_tags)
+    return dict(state=state, page=page, tags=tags, spec=companies.LIST, members=active_members, all_tags=tags_by_name)
 
 
 @bp.get("/")
 @require("companies.view")
 def companies_list():
     """Companies, searched, filtered, sorted and paged by the URL."""
-    context = _list_context()
-    if list_target():
-        return render("companies/list.html", "companies/_results.html", **context)
-    return render("companies/list.html", "companies/list.html", **context)
+    return list_page(COMPANIES, _list_context())
 
 
 @bp.get("/export.csv")
 @require("companies.view")
 def companies_export():
     """Every company the current filter shows, as CSV."""
-    state = parse_state(companies.LIST, request.args)
-    rows = (companies.export_row(c) for c in all_rows(companies.LIST, state, companies.list_query()))
-    return csv_response("companies.csv", companies.EXPORT_HEADER, rows)
+    return export_csv(COMPANIES, parse_state(companies.LIST, request.args))
 
 
 @bp.get("/new")
@@ -145,13 +139,7 @@ def companies_update(company_id):
 def companies_delete(company_id):
     """Delete (softly): Undo brings it back."""
     company = _company(company_id)
-    companies.delete_company(company)
-    db.session.commit()
-    undo = url_for("companies.companies_restore", company_id=company.id)
-    if wants_fragment():
-        return "", 200, {"HX-Trigger": json.dumps(deleted_toast(f"Deleted {company.name}.", undo))}
-    flash(f"Deleted {company.name}.", "undo:" + undo)
-    return redirect(url_for("companies.companies_list"), 303)
+    return delete_record(COMPANIES, companies.delete_company, company, company.name)
 
 
 @bp.post("/<int:company_id>/restore")
@@ -159,59 +147,18 @@ def companies_delete(company_id):
 def companies_restore(company_id):
     """Undo a delete."""
     company = get_or_404(Company, company_id)
-    try:
-        companies.restore_company(company)
-    except ServiceError as error:
-        abort(410, description=error.message)
-    db.session.commit()
-    if wants_fragment():
-        return "", 200, {"HX-Trigger": json.dumps({**toast(f"Restored {company.name}."), "records-changed": True})}
-    flash(f"Restored {company.name}.", "success")
-    return redirect(url_for("companies.companies_show", company_id=company.id), 303)
+    return restore_record(COMPANIES, companies.restore_company, company, company.name)
 
 
 @bp.post("/bulk")
 @require("companies.edit")
 def companies_bulk():
     """Assign an owner, add a tag, or delete the ticked companies."""
-    action = request.form.get("action", "")
-    ids = ids_from_request()
-    try:
-        if action == "assign":
-            count = companies.bulk_assign(ids, request.form.get("owner_id"))
-            message, trigger = f"Owner set on {count} compan{'y' if count == 1 else 'ies'}.", {}
-        elif action == "tag":
-            count = companies.bulk_tag(ids, request.form.get("tag_id"))
-            message, trigger = f"Tagged {count} compan{'y' if count == 1 else 'ies'}.", {}
-        elif action == "delete":
-            from crm.permissions import can
-
-            if not can("companies.delete"):
-                abort(403, description="Your role does not allow deleting companies.")
-            deleted = companies.bulk_delete(ids)
-            undo = url_for("companies.companies_bulk_restore", ids=deleted)
-            message, trigger = None, deleted_toast(f"Deleted {len(deleted)} compan{'y' if len(deleted) == 1 else 'ies'}.", undo)
-        else:
-            raise ServiceError("Choose what to do with the ticked companies.")
-    except ServiceError as error:
-        db.session.rollback()
-        return render_template("_notice.html", message=error.message, level="error"), 422
-    db.session.commit()
-    payload = {**(trigger or toast(message)), "records-changed": True}
-    if wants_fragment():
-        return "", 200, {"HX-Trigger": json.dumps(payload)}
-    flash(payload["toast"]["message"], "success")
-    return redirect(url_for("companies.companies_list"), 303)
+    return bulk_action(COMPANIES)
 
 
 @bp.post("/bulk-restore")
 @require("companies.delete")
 def companies_bulk_restore():
     """Undo a bulk delete."""
-    count = companies.bulk_restore(ids_from_request())
-    db.session.commit()
-    payload = {**toast(f"Restored {count} compan{'y' if count == 1 else 'ies'}."), "records-changed": True}
-    if wants_fragment():
-        return "", 200, {"HX-Trigger": json.dumps(payload)}
-    flash(payload["toast"]["message"], "success")
-    return redirect(url_for("companies.companies_list"), 303)
+    return bulk_restore(COMPANIES)

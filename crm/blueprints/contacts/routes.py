@@ -1,6 +1,3 @@
-import json
-
-import sqlalchemy as sa
 from flask import abort
 from flask import flash
 from flask import redirect
@@ -9,16 +6,20 @@ from flask import request
 from flask import url_for
 
 from crm.blueprints.contacts import bp
+from crm.blueprints.records import RecordKind
 from crm.blueprints.records import after_create
-from crm.blueprints.records import deleted_toast
-from crm.blueprints.records import ids_from_request
-from crm.blueprints.records import list_target
+from crm.blueprints.records import bulk_action
+from crm.blueprints.records import bulk_restore
+from crm.blueprints.records import delete_record
+from crm.blueprints.records import export_csv
+from crm.blueprints.records import list_page
+from crm.blueprints.records import restore_record
+from crm.blueprints.records import tags_by_name
 from crm.extensions import db
 from crm.htmx import render
 from crm.htmx import toast
 from crm.htmx import wants_fragment
 from crm.models import Contact
-from crm.models import Tag
 from crm.models.people import EMAIL_KINDS
 from crm.models.people import PHONE_KINDS
 from crm.permissions import can
@@ -26,12 +27,11 @@ from crm.permissions import require
 from crm.services import ServiceError
 from crm.services import contacts
 from crm.services.contacts import PossibleDuplicates
-from crm.services.export import csv_response
-from crm.services.listing import all_rows
 from crm.services.listing import paginate
 from crm.services.records import active_members
 from tenants.context import require_org_id
 
+CONTACTS = RecordKind("contacts", "contact", contacts, assign_permission="contacts.edit")
 CHOICES = {"methods": list(contacts.METHOD_LABELS.items()), "email_kinds": EMAIL_KINDS, "phone_kinds": PHONE_KINDS}
 
 
@@ -55,18 +55,13 @@ def _contact(contact_id, include_deleted: bool = False) -> Contact:
     return contact
 
 
-def _plural(count: int) -> str:
-    return f"{count} contact{'' if count == 1 else 's'}"
-
-
 # The list
 
 def _list_context():
     state, company = contacts.parse_list(request.args)
     page = paginate(contacts.LIST, state, contacts.list_query())
     tags = contacts.tags_by_contact([c.id for c in page.rows])
-    all_tags = db.session.scalars(sa.select(Tag).order_by(Tag.name)).all()
-    return dict(state=state, page=page, tags=tags, spec=contacts.LIST, members=active_members(), all_tags=all_tags,
+    return dict(state=state, page=page, tags=tags, spec=contacts.LIST, members=active_members, all_tags=tags_by_name,
                 filter_company=company, companies=contacts.company_choices(selected=company),
                 method_labels=contacts.METHOD_LABELS)
 
@@ -75,10 +70,7 @@ def _list_context():
 @require("contacts.view")
 def contacts_list():
     """Contacts, searched, filtered, sorted and paged by the URL."""
-    context = _list_context()
-    if list_target():
-        return render("contacts/list.html", "contacts/_results.html", **context)
-    return render("contacts/list.html", "contacts/list.html", **context)
+    return list_page(CONTACTS, _list_context())
 
 
 @bp.get("/export.csv")
@@ -86,8 +78,7 @@ def contacts_list():
 def contacts_export():
     """Every contact the current filter shows, as CSV."""
     state, _ = contacts.parse_list(request.args)
-    rows = (contacts.export_row(c) for c in all_rows(contacts.LIST, state, contacts.list_query()))
-    return csv_response("contacts.csv", contacts.EXPORT_HEADER, rows)
+    return export_csv(CONTACTS, state)
 
 
 @bp.get("/company-options")
@@ -103,46 +94,14 @@ def contacts_company_options():
 @require("contacts.edit")
 def contacts_bulk():
     """Assign an owner, add a tag, or delete the ticked contacts."""
-    action = request.form.get("action", "")
-    ids = ids_from_request()
-    try:
-        if action == "assign":
-            message, trigger = f"Owner set on {_plural(contacts.bulk_assign(ids, request.form.get('owner_id')))}.", None
-        elif action == "tag":
-            message, trigger = f"Tagged {_plural(contacts.bulk_tag(ids, request.form.get('tag_id')))}.", None
-        elif action == "delete":
-            if not can("contacts.delete"):
-                abort(403, description="Your role does not allow deleting contacts.")
-            deleted = contacts.bulk_delete(ids)
-            undo = url_for("contacts.contacts_bulk_restore", ids=deleted)
-            message, trigger = None, deleted_toast(f"Deleted {_plural(len(deleted))}.", undo)
-        else:
-            raise ServiceError("Choose what to do with the ticked contacts.")
-    except ServiceError as error:
-        db.session.rollback()
-        return render_template("_notice.html", message=error.message, level="error"), 422
-    db.session.commit()
-    payload = {**(trigger or toast(message)), "records-changed": True}
-    if wants_fragment():
-        return "", 200, {"HX-Trigger": json.dumps(payload)}
-    if trigger:
-        flash(payload["toast"]["message"], "undo:" + payload["toast"]["undo"])
-    else:
-        flash(payload["toast"]["message"], "success")
-    return redirect(url_for("contacts.contacts_list"), 303)
+    return bulk_action(CONTACTS)
 
 
 @bp.post("/bulk-restore")
 @require("contacts.delete")
 def contacts_bulk_restore():
     """Undo a bulk delete."""
-    count = contacts.bulk_restore(ids_from_request())
-    db.session.commit()
-    payload = {**toast(f"Restored {_plural(count)}."), "records-changed": True}
-    if wants_fragment():
-        return "", 200, {"HX-Trigger": json.dumps(payload)}
-    flash(payload["toast"]["message"], "success")
-    return redirect(url_for("contacts.contacts_list"), 303)
+    return bulk_restore(CONTACTS)
 
 
 # Create
@@ -254,14 +213,7 @@ def contacts_update(contact_id):
 def contacts_delete(contact_id):
     """Delete (softly): Undo brings it back."""
     contact = _contact(contact_id)
-    contacts.delete_contact(contact)
-    db.session.commit()
-    undo = url_for("contacts.contacts_restore", contact_id=contact.id)
-    if wants_fragment():
-        payload = {**deleted_toast(f"Deleted {contact.full_name}.", undo), "records-changed": True}
-        return "", 200, {"HX-Trigger": json.dumps(payload)}
-    flash(f"Deleted {contact.full_name}.", "undo:" + undo)
-    return redirect(url_for("contacts.contacts_list"), 303)
+    return delete_record(CONTACTS, contacts.delete_contact, contact, contact.full_name)
 
 
 @bp.post("/<int:contact_id>/restore")
@@ -269,15 +221,7 @@ def contacts_delete(contact_id):
 def contacts_restore(contact_id):
     """Undo a delete."""
     contact = _contact(contact_id, include_deleted=True)
-    try:
-        contacts.restore_contact(contact)
-    except ServiceError as error:
-        abort(410, description=error.message)
-    db.session.commit()
-    if wants_fragment():
-        return "", 200, {"HX-Trigger": json.dumps({**toast(f"Restored {contact.full_name}."), "records-changed": True})}
-    flash(f"Restored {contact.full_name}.", "success")
-    return redirect(url_for("contacts.contacts_show", contact_id=contact.id), 303)
+    return restore_record(CONTACTS, contacts.restore_contact, contact, contact.full_name)
 
 
 # Emails and phones, inline

@@ -1,5 +1,3 @@
-import json
-
 from flask import abort
 from flask import flash
 from flask import redirect
@@ -10,10 +8,14 @@ from flask_login import current_user
 
 from crm.blueprints.common import get_or_404
 from crm.blueprints.leads import bp
+from crm.blueprints.records import RecordKind
 from crm.blueprints.records import after_create
-from crm.blueprints.records import deleted_toast
-from crm.blueprints.records import ids_from_request
-from crm.blueprints.records import list_target
+from crm.blueprints.records import bulk_action
+from crm.blueprints.records import bulk_restore
+from crm.blueprints.records import delete_record
+from crm.blueprints.records import export_csv
+from crm.blueprints.records import list_page
+from crm.blueprints.records import restore_record
 from crm.extensions import db
 from crm.htmx import render
 from crm.htmx import toast
@@ -24,8 +26,8 @@ from crm.permissions import can
 from crm.permissions import require
 from crm.services import ServiceError
 from crm.services import leads
-from crm.services.export import csv_response
-from crm.services.listing import all_rows
+
+LEADS = RecordKind("leads", "lead", leads, assign_permission="leads.assign")
 
 
 def _choices() -> dict:
@@ -63,19 +65,14 @@ def _list_context():
 @require("leads.view")
 def leads_list():
     """Leads, searched, filtered, sorted and paged by the URL."""
-    context = _list_context()
-    if list_target():
-        return render("leads/list.html", "leads/_results.html", **context)
-    return render("leads/list.html", "leads/list.html", **context)
+    return list_page(LEADS, _list_context())
 
 
 @bp.get("/export.csv")
 @require("leads.view")
 def leads_export():
     """Every lead the current filter shows, as CSV."""
-    state = leads.parse_list_state(request.args)
-    rows = (leads.export_row(lead) for lead in all_rows(leads.LIST, state, leads.list_query()))
-    return csv_response("leads.csv", leads.EXPORT_HEADER, rows)
+    return export_csv(LEADS, leads.parse_list_state(request.args))
 
 
 @bp.get("/new")
@@ -161,14 +158,7 @@ def leads_update(lead_id):
 def leads_delete(lead_id):
     """Delete (softly): Undo brings it back."""
     lead = _lead(lead_id)
-    leads.delete_lead(lead)
-    db.session.commit()
-    undo = url_for("leads.leads_restore", lead_id=lead.id)
-    message = f"Deleted {lead.full_name}."
-    if wants_fragment():
-        return "", 200, {"HX-Trigger": json.dumps({**deleted_toast(message, undo), "records-changed": True})}
-    flash(message, "undo:" + undo)
-    return redirect(url_for("leads.leads_list"), 303)
+    return delete_record(LEADS, leads.delete_lead, lead, lead.full_name)
 
 
 @bp.post("/<int:lead_id>/restore")
@@ -176,66 +166,21 @@ def leads_delete(lead_id):
 def leads_restore(lead_id):
     """Undo a delete."""
     lead = get_or_404(Lead, lead_id)
-    try:
-        leads.restore_lead(lead)
-    except ServiceError as error:
-        abort(410, description=error.message)
-    db.session.commit()
-    if wants_fragment():
-        return "", 200, {"HX-Trigger": json.dumps({**toast(f"Restored {lead.full_name}."), "records-changed": True})}
-    flash(f"Restored {lead.full_name}.", "success")
-    return redirect(url_for("leads.leads_show", lead_id=lead.id), 303)
-
-
-def _plural(count: int) -> str:
-    return f"{count} lead{'' if count == 1 else 's'}"
+    return restore_record(LEADS, leads.restore_lead, lead, lead.full_name)
 
 
 @bp.post("/bulk")
 @require("leads.edit")
 def leads_bulk():
-    """Assign an owner, add a tag, or delete the ticked leads."""
-    action = request.form.get("action", "")
-    ids = ids_from_request()
-    try:
-        if action == "assign":
-            if not can("leads.assign"):
-                abort(403, description="Your role does not allow assigning leads.")
-            count = leads.bulk_assign(ids, request.form.get("owner_id"))
-            payload = toast(f"Owner set on {_plural(count)}.")
-        elif action == "tag":
-            count = leads.bulk_tag(ids, request.form.get("tag_id"))
-            payload = toast(f"Tagged {_plural(count)}.")
-        elif action == "delete":
-            if not can("leads.delete"):
-                abort(403, description="Your role does not allow deleting leads.")
-            deleted = leads.bulk_delete(ids)
-            payload = deleted_toast(f"Deleted {_plural(len(deleted))}.", url_for("leads.leads_bulk_restore", ids=deleted))
-        else:
-            raise ServiceError("Choose what to do with the ticked leads.")
-    except ServiceError as error:
-        db.session.rollback()
-        return render_template("_notice.html", message=error.message, level="error"), 422
-    db.session.commit()
-    payload["records-changed"] = True
-    if wants_fragment():
-        return "", 200, {"HX-Trigger": json.dumps(payload)}
-    undo = payload["toast"].get("undo")
-    flash(payload["toast"]["message"], "undo:" + undo if undo else "success")
-    return redirect(url_for("leads.leads_list"), 303)
+    """Assign an owner (with leads.assign), add a tag, or delete the ticked leads."""
+    return bulk_action(LEADS)
 
 
 @bp.post("/bulk-restore")
 @require("leads.delete")
 def leads_bulk_restore():
     """Undo a bulk delete."""
-    count = leads.bulk_restore(ids_from_request())
-    db.session.commit()
-    payload = {**toast(f"Restored {_plural(count)}."), "records-changed": True}
-    if wants_fragment():
-        return "", 200, {"HX-Trigger": json.dumps(payload)}
-    flash(payload["toast"]["message"], "success")
-    return redirect(url_for("leads.leads_list"), 303)
+    return bulk_restore(LEADS)
 
 
 def _merge_page(lead: Lead, status: int = 200, error: str | None = None):
