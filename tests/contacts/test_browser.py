@@ -65,7 +65,7 @@ def test_emails_company_picker_and_inline_edit_swap_in_place(live_server, page):
 
     page.locator("#details").get_by_role("button", name="Edit").click()
     page.get_by_label("Title").fill("Rear Admiral")
-    page.get_by_label("Find a company").fill("navy")
+    page.get_by_label("Find a company").fill("us n")  # the start of the name: "navy" alone no longer finds it
     expect(page.locator("#f-company_id option", has_text="Analytical Engines")).to_have_count(0)
     page.locator("#f-company_id").select_option(label="US Navy")
     page.get_by_role("button", name="Save").click()
