@@ -5,10 +5,17 @@ id from a form is looked up through the tenant filter, so another organization's
 simply "not found here".
 """
 
+from datetime import timedelta
+
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
+from crm import clock
 from crm.extensions import db
+from crm.models import AuditEntry
+from crm.models import Company
+from crm.models import Contact
+from crm.models import Lead
 from crm.models import CompanyTag
 from crm.models import ContactTag
 from crm.models import LeadTag
@@ -20,6 +27,7 @@ from crm.services import records
 
 LINKS = {"company": (CompanyTag, CompanyTag.company_id), "contact": (ContactTag, ContactTag.contact_id),
          "lead": (LeadTag, LeadTag.lead_id)}
+TAGGED = {"company": Company, "contact": Contact, "lead": Lead}
 COLOUR_NAMES = dict(zip(TAG_COLOURS, ("Slate", "Red", "Orange", "Yellow", "Green", "Teal", "Blue", "Violet", "Pink")))
 
 
@@ -93,11 +101,57 @@ def update_tag(tag: Tag, name, colour, category) -> bool:
 
 
 def delete_tag(tag: Tag) -> None:
-    """Delete a tag everywhere (its links go with it: the foreign keys cascade)."""
-    audit.record("tag.delete", tag, f"Deleted tag {tag.name}", _snapshot(tag), None)
+    """Delete a tag everywhere; what it was and which records carried it go into the audit
+    entry, which is what ``restore_tag`` puts back (a tag has no deleted state to hide in:
+    every list, filter and record would have to look past it)."""
+    carried = {kind: list(db.session.scalars(sa.select(column).where(link.tag_id == tag.id).order_by(column)))
+               for kind, (link, column) in LINKS.items()}
+    audit.record("tag.delete", tag, f"Deleted tag {tag.name}", {**_snapshot(tag), "records": carried}, None)
     for link, _ in LINKS.values():
         db.session.execute(sa.delete(link).where(link.tag_id == tag.id))
     db.session.delete(tag)
+
+
+def restore_tag(tag_id: int) -> Tag | None:
+    """Undo a tag's delete: the same tag, on the records that carried it and still exist.
+
+    None when this organization never deleted a tag with that id (the view answers 404).
+    """
+    entry = db.session.scalar(
+        sa.select(AuditEntry)
+        .where(AuditEntry.action.in_(("tag.delete", "tag.restore")), AuditEntry.target_type == "Tag",
+               AuditEntry.target_id == tag_id)
+        .order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc()).limit(1))
+    if entry is None:
+        return None
+    if entry.action != "tag.delete":
+        raise ServiceError("That tag is not deleted: there is nothing to undo.")
+    if clock.now() - clock.aware(entry.created_at) > timedelta(seconds=records.UNDO_SECONDS * 10):
+        raise ServiceError("This tag was deleted too long ago to undo here. Create it again from the tags page.")
+    before = entry.before or {}
+    taken = db.session.scalar(sa.select(Tag).where(sa.func.lower(Tag.name) == str(before.get("name", "")).lower()))
+    if taken is not None:
+        raise ServiceError(f"A tag called “{taken.name}” was created since; rename or delete it, then undo again.")
+    # SQLite hands a deleted row's id to the next new row; PostgreSQL never reuses one.
+    free = db.session.get(Tag, tag_id) is None
+    tag = Tag(id=tag_id if free else None, name=before.get("name", ""), colour=before.get("colour") or TAG_COLOURS[0],
+              category=before.get("category"))
+    db.session.add(tag)
+    _flush_or_refuse(f"A tag called “{tag.name}” was created since; rename or delete it, then undo again.", "name")
+    for kind, ids in (before.get("records") or {}).items():
+        link, column = LINKS[kind]
+        db.session.add_all(link(tag_id=tag.id, **{column.key: record_id}) for record_id in _existing_ids(kind, ids))
+    audit.record("tag.restore", tag, f"Restored tag {tag.name}", None, _snapshot(tag))
+    return tag
+
+
+def _existing_ids(kind: str, ids: list[int]) -> list[int]:
+    """The records of ``ids`` that still exist (a record deleted for good since cannot be tagged)."""
+    model = TAGGED[kind]
+    found = []
+    for start in range(0, len(ids), 5000):
+        found += db.session.scalars(sa.select(model.id).where(model.id.in_(ids[start:start + 5000])))
+    return found
 
 
 def find_tag(value) -> Tag:

@@ -1,7 +1,10 @@
 """Tags: the management page (tags.manage) and tags on companies, contacts and leads."""
 
+from datetime import timedelta
+
 import pytest
 
+from crm import clock
 from crm.models import AuditEntry
 from crm.models import CompanyTag
 from crm.models import ContactTag
@@ -158,3 +161,56 @@ def test_the_add_select_offers_only_tags_the_record_does_not_have(admin_a, org_a
     html = admin_a.get(url("company", recs.company, "activity")).get_data(as_text=True)
     select = html.split('id="tag-add-company"', 1)[1].split("</select>", 1)[0]
     assert f'value="{partner}"' in select and f'value="{vip}"' not in select
+
+
+
+def _tagged(admin, org, recs, name: str) -> int:
+    tag_id = _tag(org, name)
+    for kind, record_id in (("company", recs.company), ("contact", recs.contact), ("lead", recs.lead)):
+        admin.post(url(kind, record_id, "tags"), data={"tag_id": tag_id}, headers=HX)
+    return tag_id
+
+
+def _links(org) -> list[int]:
+    return [count(org, link) for link in LINKS.values()]
+
+
+def test_deleting_a_tag_can_be_undone_and_it_comes_back_on_its_records(admin_a, org_a, recs):
+    tag_id = _tagged(admin_a, org_a, recs, "Hot")
+    response = admin_a.post(f"/acme/activity/tags/{tag_id}/delete", headers=HX)
+    note = toast_of(response)
+    assert note["undo"] == f"/acme/activity/tags/{tag_id}/restore" and note["target"] == "#tag-admin"
+    assert _links(org_a) == [0, 0, 0] and _tags(org_a) == []
+
+    undone = admin_a.post(note["undo"], headers=HX)
+    assert undone.status_code == 200 and toast_of(undone)["message"] == "Tag Hot is back on its records."
+    assert [t["id"] for t in rows(org_a, Tag)] == [tag_id] and _links(org_a) == [1, 1, 1]
+    assert "3 records" in text_of(undone)
+    assert [a["action"] for a in rows(org_a, AuditEntry)][-2:] == ["tag.delete", "tag.restore"]
+
+
+def test_undoing_a_tag_delete_is_refused_when_the_name_was_taken_or_too_late(admin_a, org_a, recs):
+    tag_id = _tagged(admin_a, org_a, recs, "Hot")
+    admin_a.post(f"/acme/activity/tags/{tag_id}/delete", headers=HX)
+    admin_a.post("/acme/activity/tags", data={"name": "hot"}, headers=HX)
+    taken = admin_a.post(f"/acme/activity/tags/{tag_id}/restore", headers=HX)
+    assert taken.status_code == 422 and "was created since" in text_of(taken)
+
+    cold = _tagged(admin_a, org_a, recs, "Cold")
+    admin_a.post(f"/acme/activity/tags/{cold}/delete", headers=HX)
+    clock.travel(timedelta(minutes=10))
+    late = admin_a.post(f"/acme/activity/tags/{cold}/restore", headers=HX)
+    assert late.status_code == 422 and "too long ago" in text_of(late)
+    assert _tags(org_a) == [("hot", TAG_COLOURS[0], None)]
+    assert admin_a.post(f"/acme/activity/tags/{cold + 999}/restore", headers=HX).status_code == 404
+
+
+def test_taking_a_tag_off_a_record_can_be_undone(admin_a, org_a, recs):
+    tag_id = _tagged(admin_a, org_a, recs, "Hot")
+    response = admin_a.post(url("lead", recs.lead, f"tags/{tag_id}/remove"), headers=HX)
+    note = toast_of(response)
+    assert note["message"] == "Tag Hot removed." and note["target"] == "#record-tags"
+    assert _links(org_a) == [1, 1, 0]
+    undone = admin_a.post(note["undo"], headers=HX)
+    assert undone.status_code == 200 and toast_of(undone)["message"] == "Tagged Hot."
+    assert _links(org_a) == [1, 1, 1] and "Hot" in text_of(undone)

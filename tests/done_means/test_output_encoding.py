@@ -176,3 +176,24 @@ def test_a_csv_export_is_data_for_a_spreadsheet_never_a_page(app, client, org_a,
     assert not any("&lt;" in cell or "&#" in cell for cell in cells)
     # ... and no cell starts a formula.
     assert not any(cell.startswith(("=", "+", "-", "@", "\t", "\r")) for cell in cells)
+
+
+def test_the_lists_put_only_palette_colours_in_tag_styles(admin_a, org_a):
+    """A colour stored around the form (an import, SQL) never reaches a style attribute as CSS."""
+    from crm.models import CompanyTag
+    from crm.models import LeadTag
+    from crm.models.tags import TAG_COLOURS
+    from tests.done_means.support import make_records
+    from tests.done_means.support import tenant
+
+    ids = make_records(org_a, "Tagged")
+    with tenant(org_a) as s:
+        tag = s.get(Tag, ids["tag"])
+        tag.colour = "0;all:0"
+        s.add_all([CompanyTag(company_id=ids["companies"], tag_id=tag.id), LeadTag(lead_id=ids["leads"], tag_id=tag.id)])
+        s.commit()
+    for entity in ("companies", "leads"):
+        soup = BeautifulSoup(admin_a.get(f"/acme/{entity}/").get_data(as_text=True), "lxml")
+        styles = [e["style"] for e in soup.find_all(style=True) if "--tag" in e["style"]]
+        assert styles, entity
+        assert all(style.split(":", 1)[1].strip() in TAG_COLOURS for style in styles), (entity, styles)

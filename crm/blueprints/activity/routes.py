@@ -339,7 +339,7 @@ def tasks_mine():
 # Tags on a record (the permission is the record kind's edit permission)
 
 def _tag_added(kind: str, record):
-    tag_id, name = request.form.get("tag_id", "").strip(), request.form.get("name", "").strip()
+    tag_id, name = request.values.get("tag_id", "").strip(), request.form.get("name", "").strip()
     try:
         if name and not tag_id:
             if not can("tags.manage"):
@@ -356,7 +356,11 @@ def _tag_added(kind: str, record):
 def _tag_removed(kind: str, record, tag_id: int):
     tag = get_or_404(Tag, tag_id)
     removed = tag_service.remove_tag(kind, record, tag)
-    return _changed("tags", kind, record, f"Tag {tag.name} removed." if removed else f"Not tagged {tag.name}.")
+    if not removed:
+        return _changed("tags", kind, record, f"Not tagged {tag.name}.")
+    # Undo puts the same tag back through the add route (the tag id in its query string).
+    undo = url_for(f"activity.record_tags_add_{kind}", **{f"{kind}_id": record.id}, tag_id=tag.id)
+    return _changed("tags", kind, record, f"Tag {tag.name} removed.", undo)
 
 
 def _tag_views(kind: str):
@@ -388,11 +392,14 @@ def _tags_page(status: int = 200, trigger: dict | None = None, failed: dict | No
                   tags=tag_service.tags_with_counts(), colours=COLOUR_NAMES, failed=failed or {})
 
 
-def _tags_changed(message: str):
+def _tags_changed(message: str, undo: str | None = None):
     db.session.commit()
     if wants_fragment():
-        return _tags_page(trigger=toast(message))
-    flash(message, "success")
+        note = toast(message)
+        if undo:
+            note["toast"].update(undo=undo, target="#tag-admin")
+        return _tags_page(trigger=note)
+    flash(message, f"undo:{undo}" if undo else "success")
     return redirect(url_for("activity.tags_list"), 303)
 
 
@@ -441,7 +448,23 @@ def tags_delete(tag_id):
     tag = get_or_404(Tag, tag_id)
     name = tag.name
     tag_service.delete_tag(tag)
-    return _tags_changed(f"Tag {name} deleted and removed from every record.")
+    return _tags_changed(f"Tag {name} deleted and removed from every record.",
+                         undo=url_for("activity.tags_restore", tag_id=tag_id))
+
+
+@bp.post("/tags/<int:tag_id>/restore")
+@require("tags.manage")
+def tags_restore(tag_id):
+    """Undo a tag's delete: the tag comes back on the records that carried it."""
+    try:
+        tag = tag_service.restore_tag(tag_id)
+    except ServiceError as error:
+        db.session.rollback()
+        return _tags_page(status=error.status, failed={"form": "undo", "field": None, "message": error.message,
+                                                       "values": {}})
+    if tag is None:
+        abort(404)
+    return _tags_changed(f"Tag {tag.name} is back on its records.")
 
 
 # Template helpers
