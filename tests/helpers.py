@@ -107,3 +107,52 @@ def text_of(response) -> str:
     """The visible text of a response, with tags removed and spaces folded."""
     html = response.get_data(as_text=True)
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+
+
+@contextmanager
+def tenant(org_or_id):
+    """Read and write the database as one organization sees it; nothing loaded survives the block."""
+    org_id = org_or_id if isinstance(org_or_id, int) else org_or_id.id
+    db.session.rollback()
+    with org_context(org_id):
+        yield db.session
+    db.session.rollback()
+
+
+@contextmanager
+def counted():
+    """The SQL statements sent to the database inside the block."""
+    statements: list[str] = []
+
+    def count(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    sa.event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        yield statements
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", count)
+
+
+def form_fields(form, typed_value) -> tuple[dict, list[str]]:
+    """The form's fields as a browser would send them, with ``typed_value(control, index)`` in
+    each field a person types into; and the names of those typed fields."""
+    fields, typed = {}, []
+    for i, control in enumerate(form.find_all(["input", "textarea", "select"])):
+        name = control.get("name")
+        if not name or control.has_attr("disabled"):
+            continue
+        kind = (control.get("type") or "text").lower()
+        if control.name == "select":
+            option = control.find("option", selected=True) or control.find("option")
+            fields[name] = option.get("value", option.get_text()) if option else ""
+        elif kind in ("checkbox", "radio"):
+            if control.has_attr("checked"):
+                fields[name] = control.get("value", "on")
+        elif kind in ("hidden", "submit", "button"):
+            fields.setdefault(name, control.get("value", ""))
+        elif kind not in ("file", "image", "reset"):
+            fields[name] = typed_value(control, i)
+            typed.append(name)
+    return fields, typed
+

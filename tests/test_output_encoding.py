@@ -56,6 +56,7 @@ from crm.models import Tag
 from crm.models import Task
 from crm.models import User
 from tenants.context import org_context
+from tests.helpers import form_fields
 from tests.test_isolation_routes import RECORD_PARAMS
 
 PAYLOADS = [
@@ -325,26 +326,11 @@ def _follow(walk: Walk, soup, queue: deque) -> None:
 
 def _form_fields(form) -> dict | None:
     """The form with hostile text in every field a person types into; None if there is none."""
-    fields, typed = {}, 0
-    for i, control in enumerate(form.find_all(["input", "textarea", "select"])):
-        name = control.get("name")
-        if not name or control.has_attr("disabled"):
-            continue
-        kind = (control.get("type") or "text").lower()
-        if control.name == "select":
-            option = control.find("option", selected=True) or control.find("option")
-            fields[name] = option.get("value", option.get_text()) if option else ""
-        elif kind in ("checkbox", "radio"):
-            if control.has_attr("checked"):
-                fields[name] = control.get("value", "on")
-        elif kind in ("hidden", "submit", "button"):
-            fields.setdefault(name, control.get("value", ""))
-        elif kind in ("file", "image", "reset"):
-            continue
-        else:
-            maxlength = int(control["maxlength"]) if str(control.get("maxlength", "")).isdigit() else 400
-            fields[name] = hostile(max(maxlength, 40), i)
-            typed += 1
+    def hostile_value(control, i):
+        maxlength = int(control["maxlength"]) if str(control.get("maxlength", "")).isdigit() else 400
+        return hostile(max(maxlength, 40), i)
+
+    fields, typed = form_fields(form, hostile_value)
     return fields if typed else None
 
 

@@ -5,7 +5,6 @@ context after ending the test's own transaction, so nothing stale is compared.
 """
 
 import json
-from contextlib import contextmanager
 from html.parser import HTMLParser
 from types import SimpleNamespace
 
@@ -17,17 +16,9 @@ from crm.models import Company
 from crm.models import Contact
 from crm.models import Lead
 from crm.models import User
-from tenants.context import org_context
+from tests.helpers import tenant  # noqa: F401 (re-exported for the area's tests)
 
 HX = {"HX-Request": "true"}
-
-
-@contextmanager
-def tenant(org):
-    db.session.rollback()
-    with org_context(org.id):
-        yield db.session
-    db.session.rollback()
 
 
 def make_records(org) -> SimpleNamespace:

@@ -1,6 +1,5 @@
 """The activity panel: loaded in a fixed number of queries; the timeline, newest first."""
 
-from contextlib import contextmanager
 from datetime import date
 from datetime import timedelta
 
@@ -27,25 +26,11 @@ from tests.activity.support import HX
 from tests.activity.support import INTERACTION
 from tests.activity.support import url
 from tests.helpers import add_member
+from tests.helpers import counted
 from tests.helpers import text_of
 
 MODELS = {"company": Company, "contact": Contact, "lead": Lead}
 TAG_LINKS = {"company": (CompanyTag, "company_id"), "contact": (ContactTag, "contact_id"), "lead": (LeadTag, "lead_id")}
-
-
-@contextmanager
-def counted():
-    """Count the SQL statements sent to the database inside the block."""
-    statements: list[str] = []
-
-    def count(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    sa.event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", count)
 
 
 def _fill(org, kind: str, n: int) -> int:

@@ -8,7 +8,6 @@ up, never assumed, so that the suite runs the same on SQLite and PostgreSQL.
 
 import json
 import re
-from contextlib import contextmanager
 
 import sqlalchemy as sa
 
@@ -20,19 +19,9 @@ from crm.models import Organization
 from crm.models import PipelineStage
 from crm.models import Role
 from crm.models import User
-from tenants.context import org_context
+from tests.helpers import tenant  # noqa: F401 (re-exported for the area's tests)
 
 HX = {"HX-Request": "true"}
-
-
-@contextmanager
-def tenant(org_or_id):
-    """Read the database as it is now, as one organization sees it."""
-    org_id = org_or_id if isinstance(org_or_id, int) else org_or_id.id
-    db.session.rollback()
-    with org_context(org_id):
-        yield db.session
-    db.session.rollback()
 
 
 def org_id(slug: str) -> int:

@@ -17,6 +17,7 @@ from crm.models import Tag
 from crm.models import User
 from tenants.context import org_context
 from tests.helpers import text_of
+from tests.helpers import counted
 
 HX = {"HX-Request": "true"}
 RESULTS = {"HX-Request": "true", "HX-Target": "results"}
@@ -274,16 +275,8 @@ def test_neutralize_covers_every_formula_start():
 
 
 def _count_queries(app, fn) -> int:
-    statements = []
-
-    def count(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    sa.event.listen(db.engine, "before_cursor_execute", count)
-    try:
+    with counted() as statements:
         fn()
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", count)
     return len(statements)
 
 

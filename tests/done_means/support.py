@@ -4,7 +4,6 @@ Rows are written straight through the ORM inside an organization and read back a
 values (ids, tuples), so nothing stale or detached is compared after a request.
 """
 
-from contextlib import contextmanager
 
 import sqlalchemy as sa
 
@@ -18,7 +17,8 @@ from crm.models import Note
 from crm.models import Tag
 from crm.models import Task
 from crm.models import User
-from tenants.context import org_context
+from tests.helpers import tenant  # noqa: F401 (re-exported for the area's tests)
+from tests.helpers import counted  # noqa: F401
 
 HX = {"HX-Request": "true"}
 RESULTS = {"HX-Request": "true", "HX-Target": "results"}
@@ -29,30 +29,6 @@ SINGULAR = {"companies": "company", "contacts": "contact", "leads": "lead"}
 VALID_FORM = {"companies": {"name": "Renamed", "lifecycle_stage": "lead"},
               "contacts": {"first_name": "Re", "last_name": "Named"},
               "leads": {"first_name": "Re", "last_name": "Named", "status": "new"}}
-
-
-@contextmanager
-def tenant(org):
-    """The test's own session inside ``org``; nothing it loaded survives the block."""
-    db.session.rollback()
-    with org_context(org.id):
-        yield db.session
-    db.session.rollback()
-
-
-@contextmanager
-def counted():
-    """The SQL statements sent to the database inside the block."""
-    statements: list[str] = []
-
-    def count(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    sa.event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", count)
 
 
 def user_id(email: str) -> int:

@@ -21,6 +21,7 @@ from tests.done_means.support import RESULTS
 from tests.done_means.support import count
 from tests.done_means.support import make_records
 from tests.done_means.support import tenant
+from tests.helpers import form_fields
 from tests.helpers import text_of
 from tests.test_isolation_routes import _records
 from tests.test_output_encoding import _walk
@@ -35,25 +36,11 @@ OWN_PAGES = ("/acme/companies", "/acme/contacts", "/acme/leads", "/acme/activity
 
 def _typed_fields(form) -> tuple[dict, list[str]]:
     """The form as the browser would send it, plain values in empty typed fields; and the typed names."""
-    fields, typed = {}, []
-    for control in form.find_all(["input", "textarea", "select"]):
-        name = control.get("name")
-        if not name or control.has_attr("disabled"):
-            continue
-        kind = (control.get("type") or "text").lower()
-        if control.name == "select":
-            option = control.find("option", selected=True) or control.find("option")
-            fields[name] = option.get("value", option.get_text()) if option else ""
-        elif kind in ("checkbox", "radio"):
-            if control.has_attr("checked"):
-                fields[name] = control.get("value", "on")
-        elif kind in ("hidden", "submit", "button"):
-            fields.setdefault(name, control.get("value", ""))
-        elif kind not in ("file", "image", "reset"):
-            value = control.get_text() if control.name == "textarea" else control.get("value", "")
-            fields[name] = value or PLAIN.get(kind, "Plain")
-            typed.append(name)
-    return fields, typed
+    def plain(control, i):
+        value = control.get_text() if control.name == "textarea" else control.get("value", "")
+        return value or PLAIN.get((control.get("type") or "text").lower(), "Plain")
+
+    return form_fields(form, plain)
 
 
 def _record_forms(app, client, org) -> dict:
