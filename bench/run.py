@@ -79,8 +79,11 @@ def _app(database_url: str, migration_url: str):
     os.environ.setdefault("SECRET_KEY", secrets.token_hex(32))
     os.environ.pop("FLASK_DEBUG", None)
     from crm import create_app
+    from crm import freeze_startup_objects
 
-    return create_app()
+    app = create_app()
+    freeze_startup_objects()  # as wsgi.py does
+    return app
 
 
 def ensure_seed(args, owner_url: str, app_url: str) -> None:

@@ -9,6 +9,8 @@ import sqlalchemy as sa
 from alembic import context
 from flask import current_app
 
+from crm.models.base import migration_filter
+
 config = context.config
 if config.config_file_name:
     fileConfig(config.config_file_name, disable_existing_loggers=False)
@@ -33,7 +35,8 @@ def run_migrations_online() -> None:
         sa.event.listen(engine, "connect", lambda conn, _: conn.execute("PRAGMA foreign_keys=ON"))
     with engine.connect() as connection:
         context.configure(connection=connection, target_metadata=target_metadata,
-                          render_as_batch=connection.dialect.name == "sqlite", compare_type=True)
+                          render_as_batch=connection.dialect.name == "sqlite", compare_type=True,
+                          include_object=migration_filter(connection.dialect.name))
         with context.begin_transaction():
             context.run_migrations()
     engine.dispose()

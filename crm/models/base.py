@@ -75,5 +75,16 @@ def search_indexes(table: str, columns: tuple[str, ...]) -> list[sa.Index]:
             for column in columns]
 
 
+def migration_filter(dialect_name: str):
+    """Alembic's ``include_object`` for a database of ``dialect_name``: leaves out what the
+    models declare for another database only (``ddl_if``), which alembic's comparison ignores,
+    so that ``flask db migrate`` on SQLite does not propose the PostgreSQL search indexes."""
+    def include_object(obj, name, type_, reflected, compare_to) -> bool:
+        only_for = getattr(obj, "_ddl_if", None)
+        return only_for is None or only_for.dialect in (None, dialect_name)
+
+    return include_object
+
+
 def owner_column() -> Mapped[int | None]:
     return mapped_column(sa.BigInteger, sa.ForeignKey("users.id", ondelete="SET NULL"))
