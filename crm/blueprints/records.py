@@ -161,6 +161,9 @@ def _bulk_payload(kind: RecordKind, action: str, ids: list[str]) -> dict:
         if not can(kind.permission("delete")):
             abort(403, description=f"Your role does not allow deleting {kind.name}.")
         deleted = service.bulk_delete(ids)
+        if not deleted:  # gone already (another tab, a colleague): nothing to undo
+            return toast(f"None of the ticked {kind.name} could be deleted: they are gone already. "
+                         "The list shows what is left.")
         undo = url_for(kind.endpoint("bulk_restore"), ids=deleted)
         return deleted_toast(f"Deleted {kind.count(len(deleted))}.", undo)
     raise ServiceError(f"Choose what to do with the ticked {kind.name}.")

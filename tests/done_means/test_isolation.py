@@ -84,3 +84,13 @@ def test_undo_of_another_organizations_deleted_interaction_note_or_task_is_404(a
         assert response.status_code == 404, slug
         assert "Theirs" not in response.get_data(as_text=True)
     assert snapshot(org_b, model, theirs[item])["deleted_at"] is not None
+
+
+@pytest.mark.parametrize("entity", ENTITIES)
+def test_a_bulk_delete_of_only_another_organizations_ids_offers_no_undo(admin_a, org_a, org_b, entity):
+    theirs = make_records(org_b, "Theirs")
+    response = admin_a.post(f"/acme/{entity}/bulk", headers=HX, data={"action": "delete", "ids": [str(theirs[entity])]})
+    note = json.loads(response.headers["HX-Trigger"])["toast"]
+    assert response.status_code == 200 and "undo" not in note
+    assert note["message"].startswith(f"None of the ticked {entity} could be deleted")
+    assert snapshot(org_b, MODELS[entity], theirs[entity])["deleted_at"] is None
