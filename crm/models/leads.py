@@ -18,6 +18,11 @@ LEAD_SOURCES = ("website", "referral", "event", "webinar", "cold_call", "partner
 GRADES = ("A", "B", "C", "D")
 
 
+def lead_name(first_name: str | None, last_name: str | None, email: str | None) -> str:
+    """What a lead is called on screen (also for list rows read as plain columns)."""
+    return " ".join(p for p in (first_name, last_name) if p) or (email or "(no name)")
+
+
 class Lead(RecordBase, TenantScoped, db.Model):
     __tablename__ = "leads"
     __tenant_table_args__ = (
@@ -54,7 +59,7 @@ class Lead(RecordBase, TenantScoped, db.Model):
 
     @property
     def full_name(self) -> str:
-        return " ".join(p for p in (self.first_name, self.last_name) if p) or (self.email or "(no name)")
+        return lead_name(self.first_name, self.last_name, self.email)
 
     def __repr__(self) -> str:
         return f"<Lead {self.full_name}>"

@@ -171,7 +171,9 @@ def paginate(spec: ListSpec, state: ListState, base) -> Page:
             query = query.where(comparison)
     ascending_now = (not descending) != (cursor is not None and backwards)
     order = (column.asc(), model.id.asc()) if ascending_now else (column.desc(), model.id.desc())
-    rows = db.session.scalars(query.order_by(*order).limit(state.per_page + 1)).unique().all()
+    result = db.session.execute(query.order_by(*order).limit(state.per_page + 1))
+    # A query of one entity gives objects; a query of columns gives plain rows, read by name.
+    rows = result.scalars().unique().all() if query.column_descriptions[0]["expr"] is model else result.all()
     more = len(rows) > state.per_page
     rows = rows[: state.per_page]
     if cursor is not None and not rows and total:

@@ -22,6 +22,7 @@ from crm.htmx import toast
 from crm.htmx import wants_fragment
 from crm.models import Lead
 from crm.models.leads import LEAD_SOURCES
+from crm.models.leads import lead_name
 from crm.permissions import can
 from crm.permissions import require
 from crm.services import ServiceError
@@ -58,7 +59,8 @@ def _list_context():
     # Members and tags are asked for by the page's filters and bulk actions only (the search
     # fragment has neither), once per request.
     return dict(state=state, page=page, tags=leads.tags_by_lead([lead.id for lead in page.rows]), spec=leads.LIST,
-                members=leads.members, all_tags=leads.all_tags, source_label=leads.source_label)
+                members=leads.members, all_tags=leads.all_tags, source_label=leads.source_label,
+                lead_name=lead_name)
 
 
 @bp.get("/")
