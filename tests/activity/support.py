@@ -5,16 +5,26 @@ context after ending the test's own transaction, so nothing stale is compared.
 """
 
 import json
+from datetime import date
+from datetime import timedelta
 from html.parser import HTMLParser
 from types import SimpleNamespace
 
 import sqlalchemy as sa
 
+from crm import clock
 from crm.extensions import db
 from crm.models import ActivityEvent
 from crm.models import Company
 from crm.models import Contact
 from crm.models import Lead
+from crm.models import CompanyTag
+from crm.models import ContactTag
+from crm.models import Interaction
+from crm.models import LeadTag
+from crm.models import Note
+from crm.models import Tag
+from crm.models import Task
 from crm.models import User
 from tests.helpers import tenant  # noqa: F401 (re-exported for the area's tests)
 
@@ -131,3 +141,29 @@ def form_values(html: str, action: str) -> dict:
 def edit_values(client, recs, interaction_id) -> dict:
     html = client.get(url("company", recs.company, "activity")).get_data(as_text=True)
     return form_values(html, f"/acme/activity/interactions/{interaction_id}")
+
+
+TAG_LINKS = {"company": (CompanyTag, "company_id"), "contact": (ContactTag, "contact_id"), "lead": (LeadTag, "lead_id")}
+
+
+def add_activity(session, kind: str, record_id: int, n: int, users: list[int], contacts: list, tag_prefix: str) -> None:
+    """n of everything a record's activity shows, by several members: interactions, notes (one
+    pinned), open and done tasks, timeline events and tags; every other item on one of
+    ``contacts`` (a company's), when there are any."""
+    link_model, link_column = TAG_LINKS[kind]
+    for i in range(n):
+        links = {f"{kind}_id": record_id}
+        if contacts and i % 2:
+            links["contact_id"] = contacts[i].id
+        who = users[i % len(users)]
+        tag = Tag(name=f"{tag_prefix}-{i}")
+        session.add_all([
+            Interaction(kind="call", subject=f"Call {i}", user_id=who, **links),
+            Note(body=f"Note {i}", author_id=who, pinned=i == 0, **links),
+            Task(title=f"Task {i}", assignee_id=who, due_on=date(2030, 1, 1) + timedelta(days=i), **links),
+            Task(title=f"Done {i}", assignee_id=who, done_at=clock.now(), **links),
+            ActivityEvent(kind="note.added", summary=f"Event {i}", actor_id=who, **links),
+            tag,
+        ])
+        session.flush()
+        session.add(link_model(tag_id=tag.id, **{link_column: record_id}))

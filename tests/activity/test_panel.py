@@ -1,6 +1,5 @@
 """The activity panel: loaded in a fixed number of queries; the timeline, newest first."""
 
-from datetime import date
 from datetime import timedelta
 
 import pytest
@@ -10,27 +9,21 @@ from crm import clock
 from crm.extensions import db
 from crm.models import ActivityEvent
 from crm.models import Company
-from crm.models import CompanyTag
 from crm.models import Contact
-from crm.models import ContactTag
-from crm.models import Interaction
 from crm.models import Lead
-from crm.models import LeadTag
 from crm.models import Note
-from crm.models import Tag
-from crm.models import Task
 from crm.models import User
 from crm.services.activity import panel_context
 from tenants.context import org_context
 from tests.activity.support import HX
 from tests.activity.support import INTERACTION
+from tests.activity.support import add_activity
 from tests.activity.support import url
 from tests.helpers import add_member
 from tests.helpers import counted
 from tests.helpers import text_of
 
 MODELS = {"company": Company, "contact": Contact, "lead": Lead}
-TAG_LINKS = {"company": (CompanyTag, "company_id"), "contact": (ContactTag, "contact_id"), "lead": (LeadTag, "lead_id")}
 
 
 def _fill(org, kind: str, n: int) -> int:
@@ -47,23 +40,7 @@ def _fill(org, kind: str, n: int) -> int:
             contacts = [Contact(first_name=f"C{i}", company_id=record.id) for i in range(n)]
             db.session.add_all(contacts)
             db.session.flush()
-        link_model, link_column = TAG_LINKS[kind]
-        for i in range(n):
-            links = {f"{kind}_id": record.id}
-            if contacts and i % 2:
-                links["contact_id"] = contacts[i].id
-            who = users[i % len(users)]
-            tag = Tag(name=f"{kind}-{n}-{i}")
-            db.session.add_all([
-                Interaction(kind="call", subject=f"Call {i}", user_id=who, **links),
-                Note(body=f"Note {i}", author_id=who, pinned=i == 0, **links),
-                Task(title=f"Task {i}", assignee_id=who, due_on=date(2030, 1, 1) + timedelta(days=i), **links),
-                Task(title=f"Done {i}", assignee_id=who, done_at=clock.now(), **links),
-                ActivityEvent(kind="note.added", summary=f"Event {i}", actor_id=who, **links),
-                tag,
-            ])
-            db.session.flush()
-            db.session.add(link_model(tag_id=tag.id, **{link_column: record.id}))
+        add_activity(db.session, kind, record.id, n, users, contacts, f"{kind}-{n}")
         db.session.commit()
         return record.id
 

@@ -10,27 +10,20 @@ import pytest
 import sqlalchemy as sa
 
 from crm import clock
-from crm.models import ActivityEvent
 from crm.models import Company
-from crm.models import CompanyTag
 from crm.models import Contact
 from crm.models import ContactEmail
 from crm.models import ContactPhone
-from crm.models import ContactTag
-from crm.models import Interaction
 from crm.models import Lead
-from crm.models import LeadTag
-from crm.models import Note
-from crm.models import Tag
 from crm.models import Task
 from crm.models import User
 from tests.done_means.support import HX
 from tests.done_means.support import counted
 from tests.done_means.support import tenant
+from tests.activity.support import add_activity
 from tests.helpers import add_member
 
 PLURAL = {"company": "companies", "contact": "contacts", "lead": "leads"}
-TAG_LINKS = {"company": (CompanyTag, "company_id"), "contact": (ContactTag, "contact_id"), "lead": (LeadTag, "lead_id")}
 
 
 def _fill(org, kind: str, n: int, label: str) -> int:
@@ -55,23 +48,7 @@ def _fill(org, kind: str, n: int, label: str) -> int:
             s.add_all([ContactEmail(contact_id=record.id, email=f"{label.lower()}{i}@example.com", is_primary=i == 0)
                        for i in range(n)])
             s.add_all([ContactPhone(contact_id=record.id, number=f"+1415555{i:04d}", is_primary=i == 0) for i in range(n)])
-        link_model, link_column = TAG_LINKS[kind]
-        for i in range(n):
-            links = {f"{kind}_id": record.id}
-            if contacts and i % 2:
-                links["contact_id"] = contacts[i].id
-            who = users[i % len(users)]
-            tag = Tag(name=f"{label}-{i}")
-            s.add_all([
-                Interaction(kind="call", subject=f"Call {i}", user_id=who, **links),
-                Note(body=f"Note {i}", author_id=who, pinned=i == 0, **links),
-                Task(title=f"Task {i}", assignee_id=who, due_on=date(2030, 1, 1) + timedelta(days=i), **links),
-                Task(title=f"Done {i}", assignee_id=who, done_at=clock.now(), **links),
-                ActivityEvent(kind="note.added", summary=f"Event {i}", actor_id=who, **links),
-                tag,
-            ])
-            s.flush()
-            s.add(link_model(tag_id=tag.id, **{link_column: record.id}))
+        add_activity(s, kind, record.id, n, users, contacts, label)
         s.commit()
         return record.id
 
