@@ -21,6 +21,7 @@ crm/static/vendor/.copied: node_modules/.installed
 	mkdir -p crm/static/vendor
 	cp node_modules/htmx.org/dist/htmx.min.js crm/static/vendor/htmx.min.js
 	cp node_modules/@picocss/pico/css/pico.min.css crm/static/vendor/pico.min.css
+	cp node_modules/sortablejs/Sortable.min.js crm/static/vendor/Sortable.min.js
 	touch $@
 
 assets: crm/static/vendor/.copied

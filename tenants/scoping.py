@@ -48,14 +48,14 @@ class TenantScoped:
         return (sa.UniqueConstraint("org_id", "id"), *cls.__tenant_table_args__)
 
 
-def tenant_fk(column: str, target_table: str, ondelete: str | None = None) -> sa.ForeignKeyConstraint:
+def tenant_fk(column: str, target_table: str, ondelete: str | None = None, **options) -> sa.ForeignKeyConstraint:
     """``(org_id, column) -> target_table(org_id, id)``: a reference that cannot cross orgs.
 
     RLS does not apply to foreign-key checks, so this constraint, not the policy, is what
     stops a row of one organization pointing at a row of another.
     """
     return sa.ForeignKeyConstraint(
-        ["org_id", column], [f"{target_table}.org_id", f"{target_table}.id"], ondelete=ondelete
+        ["org_id", column], [f"{target_table}.org_id", f"{target_table}.id"], ondelete=ondelete, **options
     )
 
 

@@ -16,6 +16,10 @@ from crm.models import Contact
 from crm.models import Interaction
 from crm.models import Lead
 from crm.models import Note
+from crm.models import Notification
+from crm.models import Opportunity
+from crm.models import OpportunityLineItem
+from crm.models import Product
 from crm.models import Organization
 from crm.models import SavedView
 from crm.models import Tag
@@ -35,7 +39,8 @@ LOGIN_ONLY = {"auth.organizations"}
 RECORD_PARAMS = {
     "member_id": Membership, "invitation_id": Invitation, "role_id": Role, "stage_id": PipelineStage,
     "company_id": Company, "contact_id": Contact, "lead_id": Lead, "interaction_id": Interaction, "note_id": Note,
-    "task_id": Task, "tag_id": Tag, "view_id": SavedView,
+    "task_id": Task, "tag_id": Tag, "view_id": SavedView, "opportunity_id": Opportunity, "product_id": Product,
+    "line_item_id": OpportunityLineItem, "notification_id": Notification,
 }
 OTHER_PARAMS = {"org_slug", "token", "filename"}
 
@@ -84,6 +89,16 @@ def _make_customer_records(user_id: int) -> None:
         Interaction(kind="call", subject="Walk call", contact_id=contact.id, company_id=company.id),
         Note(body="Walk note", company_id=company.id), Task(title="Walk task", lead_id=lead.id),
         SavedView(owner_id=user_id, entity="leads", name="Walk view", query=""),
+    ])
+    stage = db.session.scalar(sa.select(PipelineStage).where(PipelineStage.kind == "open").order_by(PipelineStage.position))
+    product = Product(name=f"Walk product {org.slug}", sku=f"WALK-{org.slug}", unit_price=100)
+    opportunity = Opportunity(name=f"Walk deal {org.slug}", company_id=company.id, contact_id=contact.id,
+                              stage_id=stage.id, value=100, owner_id=user_id)
+    db.session.add_all([product, opportunity])
+    db.session.flush()
+    db.session.add_all([
+        OpportunityLineItem(opportunity_id=opportunity.id, product_id=product.id, name=product.name, unit_price=100),
+        Notification(user_id=user_id, kind="walk", message="Walk notification", dedupe_key=f"walk-{org.slug}"),
     ])
     db.session.commit()
 

@@ -12,14 +12,19 @@ from crm.models.accounts import LoginFailure
 from crm.models.accounts import User
 from crm.models.audit import AuditEntry
 from crm.models.leads import Lead
+from crm.models.opportunities import Opportunity
+from crm.models.opportunities import OpportunityLineItem
+from crm.models.opportunities import OpportunityStageChange
 from crm.models.people import Company
 from crm.models.people import Contact
 from crm.models.people import ContactEmail
 from crm.models.people import ContactPhone
 from crm.models.pipeline import PipelineStage
+from crm.models.products import Product
 from crm.models.tags import CompanyTag
 from crm.models.tags import ContactTag
 from crm.models.tags import LeadTag
+from crm.models.tags import OpportunityTag
 from crm.models.tags import Tag
 from crm.models.views import SavedView
 from tenants.models import Membership
@@ -28,6 +33,6 @@ from tenants.models import Organization
 __all__ = [
     "ActivityEvent", "AuditEntry", "AuthSession", "Company", "CompanyTag", "Contact", "ContactEmail",
     "ContactPhone", "ContactTag", "Interaction", "Invitation", "Lead", "LeadTag", "LoginFailure",
-    "Membership", "Note", "Notification", "Organization", "PipelineStage", "Role", "SavedView", "Tag",
-    "Task", "User",
+    "Membership", "Note", "Notification", "Opportunity", "OpportunityLineItem", "OpportunityStageChange",
+    "OpportunityTag", "Organization", "PipelineStage", "Product", "Role", "SavedView", "Tag", "Task", "User",
 ]

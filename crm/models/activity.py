@@ -95,6 +95,7 @@ class Notification(TenantScoped, db.Model):
     __tenant_table_args__ = (
         sa.UniqueConstraint("org_id", "dedupe_key"),
         sa.Index("ix_notifications_org_id_user_id_read_at", "org_id", "user_id", "read_at"),
+        sa.Index("ix_notifications_org_id_user_id_created_at", "org_id", "user_id", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)

@@ -30,22 +30,26 @@ class RecordBase:
 
 
 class LinkedToRecord:
-    """For rows that belong to a company, a contact or a lead (interactions, notes, tasks, events)."""
+    """For rows that belong to a company, a contact, a lead or an opportunity (interactions,
+    notes, tasks, events)."""
 
     company_id: Mapped[int | None] = mapped_column(sa.BigInteger)
     contact_id: Mapped[int | None] = mapped_column(sa.BigInteger)
     lead_id: Mapped[int | None] = mapped_column(sa.BigInteger)
+    opportunity_id: Mapped[int | None] = mapped_column(sa.BigInteger)
 
 
 def record_link_constraints(table: str, time_column: str) -> tuple:
-    """Composite foreign keys to the three record tables, and the indexes a timeline reads."""
+    """Composite foreign keys to the four record tables, and the indexes a timeline reads."""
     return (
         tenant_fk("company_id", "companies", ondelete="CASCADE"),
         tenant_fk("contact_id", "contacts", ondelete="CASCADE"),
         tenant_fk("lead_id", "leads", ondelete="CASCADE"),
+        tenant_fk("opportunity_id", "opportunities", ondelete="CASCADE"),
         sa.Index(f"ix_{table}_org_id_company_id_{time_column}", "org_id", "company_id", time_column),
         sa.Index(f"ix_{table}_org_id_contact_id_{time_column}", "org_id", "contact_id", time_column),
         sa.Index(f"ix_{table}_org_id_lead_id_{time_column}", "org_id", "lead_id", time_column),
+        sa.Index(f"ix_{table}_org_id_opportunity_id_{time_column}", "org_id", "opportunity_id", time_column),
     )
 
 

@@ -1,5 +1,8 @@
 """Leads: people not yet qualified, from first touch to conversion."""
 
+from datetime import datetime
+from decimal import Decimal
+
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped
 from sqlalchemy.orm import mapped_column
@@ -9,6 +12,7 @@ from crm.models.base import LIVE
 from crm.models.base import RecordBase
 from crm.models.base import owner_column
 from crm.models.base import search_indexes
+from crm.models.products import Money
 from tenants.db import db
 from tenants.scoping import TenantScoped
 from tenants.scoping import tenant_fk
@@ -36,6 +40,12 @@ class Lead(RecordBase, TenantScoped, db.Model):
         sa.Index("ix_leads_org_id_last_name_id", "org_id", "last_name", "id"),
         sa.Index("ix_leads_org_id_email", "org_id", "email"),
         sa.Index("ix_leads_org_id_phone", "org_id", "phone"),
+        tenant_fk("converted_company_id", "companies"),
+        tenant_fk("converted_contact_id", "contacts"),
+        # Opportunities point back at their lead: created after both tables, to break the cycle.
+        tenant_fk("converted_opportunity_id", "opportunities", use_alter=True,
+                  name="fk_leads_org_id_converted_opportunity_id_opportunities"),
+        sa.CheckConstraint("budget IS NULL OR budget >= 0", name="budget_not_negative"),
         sa.CheckConstraint("score IS NULL OR (score >= 0 AND score <= 100)", name="score_percent"),
         # The search's case-insensitive prefix indexes (PostgreSQL only, migration 0004).
         *search_indexes("leads", ("first_name", "last_name", "email", "company_name", "phone")),
@@ -54,6 +64,17 @@ class Lead(RecordBase, TenantScoped, db.Model):
     grade: Mapped[str | None] = mapped_column(sa.String(1))
     custom_fields: Mapped[dict] = mapped_column(sa.JSON, default=dict)
     merged_into_id: Mapped[int | None] = mapped_column(sa.BigInteger)
+    # Qualification (BANT): what they can spend, who decides, what they need, by when.
+    budget: Mapped[Decimal | None] = mapped_column(Money)
+    authority: Mapped[str | None] = mapped_column(sa.String(200))
+    need: Mapped[str | None] = mapped_column(sa.String(1000))
+    timeline: Mapped[str | None] = mapped_column(sa.String(200))
+    qualified_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    # Conversion: what the lead became. Set once, in the same transaction as the new records.
+    converted_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    converted_company_id: Mapped[int | None] = mapped_column(sa.BigInteger)
+    converted_contact_id: Mapped[int | None] = mapped_column(sa.BigInteger)
+    converted_opportunity_id: Mapped[int | None] = mapped_column(sa.BigInteger)
 
     owner = relationship("User", foreign_keys=[owner_id], lazy="raise")
 

@@ -46,3 +46,4 @@ def _tag_link(table: str, record_column: str, record_table: str) -> type:
 CompanyTag = _tag_link("company_tags", "company_id", "companies")
 ContactTag = _tag_link("contact_tags", "contact_id", "contacts")
 LeadTag = _tag_link("lead_tags", "lead_id", "leads")
+OpportunityTag = _tag_link("opportunity_tags", "opportunity_id", "opportunities")

@@ -1,0 +1,7 @@
+"""Opportunities: the stage board, the list and the record page."""
+
+from flask import Blueprint
+
+bp = Blueprint("opportunities", __name__)
+
+from crm.blueprints.opportunities import routes  # noqa: E402,F401

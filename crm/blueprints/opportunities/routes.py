@@ -1,0 +1,18 @@
+"""Placeholder until the opportunities pages land."""
+
+from crm.blueprints.opportunities import bp
+from crm.permissions import require
+
+
+@bp.get("/")
+@require("opportunities.view")
+def opportunities_list():
+    """The organization's opportunities."""
+    return "Opportunities"
+
+
+@bp.get("/board")
+@require("opportunities.view")
+def board():
+    """One column per stage."""
+    return "Board"
