@@ -9,10 +9,3 @@ from crm.permissions import require
 def opportunities_list():
     """The organization's opportunities."""
     return "Opportunities"
-
-
-@bp.get("/board")
-@require("opportunities.view")
-def board():
-    """One column per stage."""
-    return "Board"
