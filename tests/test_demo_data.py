@@ -130,3 +130,42 @@ def test_seed_demo_command_creates_the_organization_with_records(app, client):
         assert _count(Company) == 200
     assert client.login("sales.rep@demo.example", DEMO_PASSWORD).status_code == 302
     assert client.get(f"/{DEMO_SLUG}/companies/").status_code == 200
+
+
+def test_the_demo_pipeline_has_deals_in_every_stage_with_their_history(app, admin_a, org_a):
+    from decimal import Decimal
+
+    from crm.models import Opportunity
+    from crm.models import OpportunityLineItem
+    from crm.models import OpportunityStageChange
+    from crm.models import PipelineStage
+    from crm.models import Product
+
+    counts = demo.seed_demo_records(org_a.id)
+    assert counts["opportunities"] == 150 and counts["products"] == 12
+    with org_context(org_a.id):
+        stages = {s.id: s for s in db.session.scalars(sa.select(PipelineStage))}
+        deals = db.session.scalars(sa.select(Opportunity)).all()
+        assert {d.stage_id for d in deals} == set(stages), "every stage, open, won and lost, has deals"
+        last_move = dict(db.session.execute(
+            sa.select(OpportunityStageChange.opportunity_id, OpportunityStageChange.to_stage_id)
+            .order_by(OpportunityStageChange.moved_at, OpportunityStageChange.id)).all())
+        totals = dict(db.session.execute(sa.select(
+            OpportunityLineItem.opportunity_id,
+            sa.func.count()).group_by(OpportunityLineItem.opportunity_id)).all())
+        for deal in deals:
+            kind = stages[deal.stage_id].kind
+            assert last_move[deal.id] == deal.stage_id
+            assert (deal.closed_at is not None) == (kind != "open") == bool(deal.close_reason)
+            if deal.closed_at:
+                assert deal.created_at < deal.closed_at
+            assert deal.value > Decimal("0")
+            if kind == "won":
+                assert db.session.get(Company, deal.company_id).lifecycle_stage == "customer"
+        assert 40 < len(totals) < 120
+        assert _count(Product, Product.active.is_(False)) == 1
+        converted = db.session.scalars(sa.select(Lead).where(Lead.status == "converted")).all()
+        assert converted and all(lead.converted_opportunity_id for lead in converted)
+        for lead in converted:
+            deal = db.session.get(Opportunity, lead.converted_opportunity_id)
+            assert deal.lead_id == lead.id and lead.created_at < deal.created_at

@@ -1,7 +1,8 @@
 """Demo records: a living CRM for the demo organization (``flask crm seed-demo``).
 
 About 200 companies, 500 contacts, 1,000 leads, 1,500 interactions, 300 notes, 200 tasks
-and 8 tags, with the timeline events the services would have written for them. Everything
+and 8 tags, with the timeline events the services would have written for them, then a
+pipeline of 150 opportunities and a product catalogue (crm/services/demo_pipeline.py). Everything
 comes from ``random.Random(2026)`` and small word lists, so two runs build the same CRM
 (dates are relative to today, so that tasks are due today and overdue whenever it runs).
 
@@ -43,6 +44,7 @@ from crm.models.people import CONTACT_METHODS
 from crm.models.people import SEGMENTS
 from crm.models.people import SIZE_BANDS
 from crm.models.people import TIERS
+from crm.services.demo_pipeline import seed_demo_pipeline
 from tenants.context import org_context
 
 SEED = 2026
@@ -426,6 +428,7 @@ def seed_demo_records(org_id: int, seed: int = SEED) -> dict[str, int] | None:
         db.session.flush()
         counts = {"companies": len(companies), "contacts": len(contacts), "leads": len(leads), "tags": len(tags),
                   "interactions": len(interactions), "notes": len(notes), "tasks": len(tasks), "events": len(build.events)}
+        counts |= seed_demo_pipeline(rng, now, build.today, _who(members, "opportunities.edit"), companies, contacts, leads)
         db.session.commit()
         return counts
 
