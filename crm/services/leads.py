@@ -33,6 +33,7 @@ from crm.models.leads import LEAD_SOURCES
 from crm.models.leads import LEAD_STATUSES
 from crm.services import ServiceError
 from crm.services import listing
+from crm.services import qualification
 from crm.services import text_search
 from crm.services.listing import Filter
 from crm.services.listing import ListSpec
@@ -181,7 +182,9 @@ def _status(value, lead: Lead | None) -> str:
     if value == "converted":
         raise ServiceError("A lead becomes “converted” only by converting it. Choose new, working, qualified or "
                            "unqualified.", "status")
-    return clean_choice(value or "new", SETTABLE_STATUSES, "status", "status", required=True)
+    status = clean_choice(value or "new", SETTABLE_STATUSES, "status", "status", required=True)
+    qualification.check_status(lead, status)
+    return status
 
 
 def _owner(form, lead: Lead | None, can_assign: bool) -> int | None:
@@ -310,8 +313,10 @@ def update_lead(lead: Lead, form, can_assign: bool = True, confirmed: bool = Fal
     values = clean(form, lead, can_assign)
     _check_duplicates(values, lead, confirmed)
     changed = {k: v for k, v in values.items() if getattr(lead, k) != v}
+    before = lead.status
     for key, value in changed.items():
         setattr(lead, key, value)
+    qualification.status_changed(lead, before)
     if changed:
         record_event("updated", f"Changed {', '.join(k.replace('_id', '').replace('_', ' ') for k in changed)}",
                      lead_id=lead.id, data={"fields": sorted(changed)})

@@ -101,12 +101,12 @@ def test_inline_edit_saves_and_shows_the_details_again(admin_a, org_a):
     rep = user_id("sales.rep@acme.example")
     response = admin_a.post(f"/acme/leads/{lead.id}", headers=HX, data={
         "first_name": "Ada", "last_name": "Lovelace", "email": "ada@example.com", "title": "Countess",
-        "status": "qualified", "owner_id": str(rep), "phone": "+44 20 7946 0958"})
+        "status": "working", "owner_id": str(rep), "phone": "+44 20 7946 0958"})
     assert response.status_code == 200, text_of(response)
     assert "<html" not in response.get_data(as_text=True) and "Countess" in text_of(response)
     assert "Lead saved" in response.headers["HX-Trigger"]
     lead = lead_named(org_a, "Lovelace")
-    assert (lead.title, lead.status, lead.owner_id, lead.phone) == ("Countess", "qualified", rep, "+442079460958")
+    assert (lead.title, lead.status, lead.owner_id, lead.phone) == ("Countess", "working", rep, "+442079460958")
     assert events(org_a, lead.id)[-1] == "updated"
 
 

@@ -7,6 +7,7 @@ from flask import url_for
 from flask_login import current_user
 
 from crm.blueprints.common import get_or_404
+from crm.blueprints.leads.conversion import qualification_context
 from crm.blueprints.leads import bp
 from crm.blueprints.records import RecordKind
 from crm.blueprints.records import after_create
@@ -115,7 +116,8 @@ def leads_show(lead_id):
     from crm.services.activity import panel_context
 
     return render_template("leads/show.html", lead=lead, record=lead, kind="lead",
-                           panel=panel_context("lead", lead), source_label=leads.source_label, **leads.overview(lead))
+                           panel=panel_context("lead", lead), source_label=leads.source_label, **leads.overview(lead),
+                           **qualification_context(lead))
 
 
 @bp.get("/<int:lead_id>/details")
@@ -152,7 +154,8 @@ def leads_update(lead_id):
         flash("Lead saved.", "success")
         return redirect(url_for("leads.leads_show", lead_id=lead.id), 303)
     return render("leads/show.html", "leads/_details.html", trigger=toast("Lead saved."), lead=lead,
-                  source_label=leads.source_label, **leads.overview(lead))
+                  source_label=leads.source_label, **leads.overview(lead), oob_qualification=True,
+                  **qualification_context(lead))
 
 
 @bp.post("/<int:lead_id>/delete")
