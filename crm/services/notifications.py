@@ -1,0 +1,109 @@
+"""Telling a member that something happened that concerns them (an assignment, a mention).
+
+Every notification has a ``dedupe_key``, unique in the organization: whatever creates it
+names the event, so saving the same thing twice, or two requests racing, notifies once.
+Notifications are added to the caller's transaction and vanish with it if it rolls back.
+"""
+
+import weakref
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
+
+from crm import clock
+from crm.extensions import db
+from crm.models import Membership
+from crm.models import Notification
+from crm.services import records
+
+MESSAGE_MAX = 300
+LINK_MAX = 500
+KEY_MAX = 200
+PAGE_SIZE = 50
+# One moment per transaction, so one save that assigns a record notifies once and a later
+# re-assignment (a new transaction) notifies again.
+_moments: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
+def _truncate(text: str, limit: int) -> str:
+    text = " ".join((text or "").split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _on_sqlite_outside_transaction() -> bool:
+    """pysqlite begins a transaction only before a write; a SAVEPOINT issued before any write
+    would become the outermost transaction and its RELEASE would commit the caller's work."""
+    connection = db.session.connection()
+    if connection.dialect.name != "sqlite":
+        return False
+    return not getattr(connection.connection.dbapi_connection, "in_transaction", True)
+
+
+def _is_dedupe_violation(error: IntegrityError) -> bool:
+    text = str(error.orig).lower()
+    return "dedupe_key" in text or "uq_notifications_org_id_dedupe_key" in text
+
+
+def notify(user_id: int | None, kind: str, message: str, link: str | None, dedupe_key: str) -> Notification | None:
+    """Adds (to the caller's transaction) one notification unless user_id is None, is the acting user
+    (crm.services.records.actor_id()), is not an active member of the current org, or dedupe_key already exists.
+    Never raises on a duplicate key (check first; on PostgreSQL two racing inserts must not 500: use a savepoint
+    / begin_nested around the flush and swallow IntegrityError only for the dedupe unique constraint)."""
+    if user_id is None or user_id == records.actor_id():
+        return None
+    dedupe_key = dedupe_key[:KEY_MAX]
+    member = sa.select(Membership.id).where(Membership.user_id == user_id, Membership.active.is_(True)).exists()
+    taken = sa.select(Notification.id).where(Notification.dedupe_key == dedupe_key).exists()
+    is_member, is_taken = db.session.execute(sa.select(member, taken)).one()
+    if not is_member or is_taken:
+        return None
+    notification = Notification(user_id=user_id, kind=kind[:40], message=_truncate(message, MESSAGE_MAX),
+                                link=link if link and len(link) <= LINK_MAX else None, dedupe_key=dedupe_key)
+    if _on_sqlite_outside_transaction():
+        # SQLite runs one writer at a time, and the check above ran in this same request: the
+        # insert goes with the caller's next flush or commit.
+        db.session.add(notification)
+        return notification
+    try:
+        with db.session.begin_nested():
+            db.session.add(notification)
+            db.session.flush()
+    except IntegrityError as error:
+        if not _is_dedupe_violation(error):
+            raise
+        return None
+    return notification
+
+
+def actor_name() -> str:
+    """Who is acting, as a notification names them (the signed-in member is already loaded)."""
+    if current_user and current_user.is_authenticated:
+        return current_user.name or current_user.email
+    return "Someone"
+
+
+def _transaction_moment() -> datetime:
+    db.session.connection()  # begins the transaction if nothing has yet; no statement is sent
+    transaction = db.session.get_transaction()
+    return _moments.setdefault(transaction, clock.now())
+
+
+def notify_assigned(user_id, record_label: str, kind_label: str, link: str, record_key: str) -> Notification | None:
+    """'<actor> assigned you the lead “X”' style message; dedupe_key includes record_key and the assignment
+    moment so re-assigning later notifies again, but one save never notifies twice."""
+    if user_id is None:
+        return None
+    label = _truncate(record_label, 120) or "(no name)"
+    moment = _transaction_moment().strftime("%Y%m%dT%H%M%S.%f")
+    return notify(user_id, "assigned", f"{actor_name()} assigned you the {kind_label} “{label}”", link,
+                  f"assigned:{record_key}:user:{user_id}:{moment}")
+
+
+def unread_count(user_id) -> int:
+    """The bell's figure: one count over the (org_id, user_id, read_at) index."""
+    if user_id is None:
+        return 0
+    return db.session.scalar(sa.select(sa.func.count()).select_from(Notification)
+                             .where(Notification.user_id == user_id, Notification.read_at.is_(None))) or 0
