@@ -29,10 +29,11 @@ def actor_id() -> int | None:
 
 
 def record_event(kind: str, summary: str, *, company_id=None, contact_id=None, lead_id=None,
-                 data: dict | None = None) -> ActivityEvent:
+                 opportunity_id=None, data: dict | None = None) -> ActivityEvent:
     """One line on the timeline of the records it names; added to the caller's transaction."""
     event = ActivityEvent(kind=kind, summary=summary[:300], actor_id=actor_id(), data=data,
-                          company_id=company_id, contact_id=contact_id, lead_id=lead_id)
+                          company_id=company_id, contact_id=contact_id, lead_id=lead_id,
+                          opportunity_id=opportunity_id)
     db.session.add(event)
     return event
 

@@ -1,0 +1,280 @@
+"""Opportunities as records: validation, create, edit, delete and undo, probability and age.
+
+Stage moves are not made here: ``crm.services.stage_moves`` owns them (history, closing,
+reasons). The value is entered by hand until the deal has line items; from then on it is
+their total (``crm.services.line_items.recompute_value``) and the form no longer takes it.
+"""
+
+import re
+from collections.abc import Mapping
+from datetime import date
+from datetime import datetime
+from decimal import Decimal
+from decimal import InvalidOperation
+
+import sqlalchemy as sa
+
+from crm import clock
+from crm.extensions import db
+from crm.models import Company
+from crm.models import Contact
+from crm.models import Opportunity
+from crm.models import OpportunityLineItem
+from crm.models import PipelineStage
+from crm.models.leads import LEAD_SOURCES
+from crm.services import ServiceError
+from crm.services.records import actor_id
+from crm.services.records import check_owner
+from crm.services.records import clean_choice
+from crm.services.records import clean_text
+from crm.services.records import record_event
+from crm.services.records import restore
+from crm.services.records import soft_delete
+
+FIELDS = ("name", "company_id", "contact_id", "value", "probability", "expected_close_on", "source", "owner_id",
+          "competitor", "close_reason")
+FIELD_LABELS = {"name": "name", "company_id": "company", "contact_id": "contact", "value": "value",
+                "probability": "probability", "stage_id": "stage", "expected_close_on": "expected close date",
+                "source": "source", "owner_id": "owner", "competitor": "competitor", "close_reason": "reason"}
+MAX_VALUE = Decimal("999999999999.99")  # Numeric(14, 2)
+MAX_ID = 2**63 - 1
+_AMOUNT = re.compile(r"^\d{1,3}(,\d{3})+(\.\d*)?$|^\d*(\.\d*)?$")
+
+
+# Reading a form
+
+def parse_id(value) -> int | None:
+    text = str(value or "").strip()
+    if not text.isdigit() or len(text) > 19:
+        return None
+    number = int(text)
+    return number if 0 < number <= MAX_ID else None
+
+
+def parse_amount(value, field: str = "value", label: str = "value") -> Decimal:
+    """A sum of money from a form: "1200", "1,200.50" or "1200.5"; empty is zero."""
+    text = str(value or "").strip().replace(" ", "").replace("\u00a0", "")
+    if not text:
+        return Decimal("0")
+    if text.startswith("-"):
+        raise ServiceError(f"The {label} cannot be negative; enter 0 or more.", field)
+    if not _AMOUNT.match(text) or text in (".", ""):
+        raise ServiceError(f"Enter the {label} as a number, for example 1200 or 1,200.50.", field)
+    try:
+        amount = Decimal(text.replace(",", ""))
+    except InvalidOperation:
+        raise ServiceError(f"Enter the {label} as a number, for example 1200 or 1,200.50.", field) from None
+    if amount != amount.quantize(Decimal("0.01")):
+        raise ServiceError(f"Enter the {label} with at most 2 decimals (cents).", field)
+    if amount > MAX_VALUE:
+        raise ServiceError(f"That {label} is too large (at most 999,999,999,999.99).", field)
+    return amount.quantize(Decimal("0.01"))
+
+
+def parse_probability(value, field: str = "probability") -> int | None:
+    """Empty means "the stage's"; otherwise a whole percentage."""
+    text = str(value or "").strip().rstrip("%").strip()
+    if not text:
+        return None
+    if not text.isdigit() or len(text) > 3 or int(text) > 100:
+        raise ServiceError("The probability is a whole number from 0 to 100, or leave it empty to use the stage's.",
+                           field)
+    return int(text)
+
+
+def parse_date(value, field: str, label: str) -> date | None:
+    text = str(value or "").strip()
+    if not text:
+        return None
+    try:
+        if len(text) != 10:
+            raise ValueError
+        return date.fromisoformat(text)
+    except ValueError:
+        raise ServiceError(f"The {label} must be a date like 2026-03-31 (year-month-day).", field) from None
+
+
+def check_stage(value, field: str = "stage_id") -> PipelineStage:
+    """A stage of this organization (another organization's id reads as no stage)."""
+    stage_id = parse_id(value)
+    stage = db.session.get(PipelineStage, stage_id) if stage_id else None
+    if stage is None:
+        raise ServiceError("Choose one of your pipeline's stages.", field)
+    return stage
+
+
+def first_open_stage() -> PipelineStage:
+    stage = db.session.scalar(sa.select(PipelineStage).where(PipelineStage.kind == "open")
+                              .order_by(PipelineStage.position, PipelineStage.id).limit(1))
+    if stage is None:
+        raise ServiceError("Your pipeline has no open stage; an administrator can add one in the admin console.",
+                           "stage_id")
+    return stage
+
+
+def check_company(value, field: str = "company_id") -> int | None:
+    if value in (None, "", "none"):
+        return None
+    company_id = parse_id(value)
+    found = db.session.scalar(sa.select(Company.id).where(Company.id == company_id, Company.deleted_at.is_(None))) \
+        if company_id else None
+    if found is None:
+        raise ServiceError("That company is not in this organization. Pick a company from the list, or leave it empty.",
+                           field)
+    return company_id
+
+
+def check_contact(value, company_id: int | None, field: str = "contact_id") -> int | None:
+    """A live contact of this organization, and of the deal's company when both are given."""
+    if value in (None, "", "none"):
+        return None
+    contact_id = parse_id(value)
+    row = db.session.execute(sa.select(Contact.id, Contact.company_id).where(
+        Contact.id == contact_id, Contact.deleted_at.is_(None))).first() if contact_id else None
+    if row is None:
+        raise ServiceError("That contact is not in this organization. Pick a contact from the list, or leave it empty.",
+                           field)
+    if company_id is not None and row.company_id != company_id:
+        raise ServiceError("That contact does not work at the chosen company. Pick one of the company's contacts, "
+                           "or change the company.", field)
+    return contact_id
+
+
+def has_line_items(opportunity: Opportunity) -> bool:
+    if opportunity.id is None:
+        return False
+    return db.session.scalar(sa.select(sa.exists().where(OpportunityLineItem.opportunity_id == opportunity.id)))
+
+
+def clean(values: Mapping[str, str], opportunity: Opportunity | None = None) -> dict:
+    """Validated fields from a form; raises ServiceError naming the first bad field.
+
+    Fields missing from the form keep their current value on an edit (inline edits send one)."""
+    editing = opportunity is not None
+
+    def given(name: str) -> bool:
+        return not editing or name in values
+
+    cleaned: dict = {}
+    if given("name"):
+        cleaned["name"] = clean_text(values.get("name"), "name", "name", 200, required=True)
+    if given("company_id"):
+        cleaned["company_id"] = check_company(values.get("company_id"))
+    company_id = cleaned.get("company_id", opportunity.company_id if editing else None)
+    if given("contact_id") or "company_id" in cleaned:
+        contact_value = values.get("contact_id") if given("contact_id") else opportunity.contact_id
+        try:
+            cleaned["contact_id"] = check_contact(contact_value, company_id)
+        except ServiceError:
+            if given("contact_id"):
+                raise
+            cleaned["contact_id"] = None  # the company changed: its old contact no longer fits
+    if given("value"):
+        if editing and has_line_items(opportunity):
+            if "value" in values and str(values.get("value") or "").strip() not in ("", str(opportunity.value)):
+                raise ServiceError("The value is the total of the line items; change the line items instead.", "value")
+        else:
+            cleaned["value"] = parse_amount(values.get("value"))
+    if given("probability"):
+        cleaned["probability"] = parse_probability(values.get("probability"))
+    if given("expected_close_on"):
+        cleaned["expected_close_on"] = parse_date(values.get("expected_close_on"), "expected_close_on",
+                                                  "expected close date")
+    if given("source"):
+        cleaned["source"] = clean_choice(values.get("source"), LEAD_SOURCES, "source", "source")
+    if given("owner_id"):
+        cleaned["owner_id"] = check_owner(values.get("owner_id"))
+    if given("competitor"):
+        cleaned["competitor"] = clean_text(values.get("competitor"), "competitor", "competitor", 200)
+    if given("close_reason"):
+        cleaned["close_reason"] = clean_text(values.get("close_reason"), "close_reason", "reason", 500)
+    return cleaned
+
+
+# Create, edit, delete
+
+def _notify_owner(opportunity: Opportunity) -> None:
+    """Tell a member a deal was given to them (not when they gave it to themselves)."""
+    if opportunity.owner_id is None or opportunity.owner_id == actor_id():
+        return
+    try:
+        from crm.services.notifications import notify_assigned
+    except ImportError:  # the notifications service lands separately
+        return
+    notify_assigned(opportunity.owner_id, opportunity)
+
+
+def _record_initial_stage(opportunity: Opportunity) -> None:
+    try:
+        from crm.services.stage_moves import record_initial_stage
+    except ImportError:  # the stage moves service lands separately
+        return
+    record_initial_stage(opportunity)
+
+
+def create_opportunity(values: Mapping[str, str], *, lead_id: int | None = None) -> Opportunity:
+    cleaned = clean(values)
+    stage = check_stage(values.get("stage_id")) if str(values.get("stage_id") or "").strip() else first_open_stage()
+    now = clock.now()
+    opportunity = Opportunity(**cleaned, stage_id=stage.id, lead_id=lead_id, created_by_id=actor_id(),
+                              stage_entered_at=now, closed_at=now if stage.kind != "open" else None)
+    db.session.add(opportunity)
+    db.session.flush()
+    _record_initial_stage(opportunity)
+    record_event("created", f"Opportunity {opportunity.name} created", company_id=opportunity.company_id,
+                 contact_id=opportunity.contact_id, opportunity_id=opportunity.id)
+    _notify_owner(opportunity)
+    return opportunity
+
+
+def update_opportunity(opportunity: Opportunity, values: Mapping[str, str]) -> bool:
+    """Edit fields (not the stage: ``stage_moves.move_opportunity``); True when something changed."""
+    cleaned = clean(values, opportunity)
+    changed = {k: v for k, v in cleaned.items() if getattr(opportunity, k) != v}
+    previous_owner = opportunity.owner_id
+    for key, value in changed.items():
+        setattr(opportunity, key, value)
+    if changed:
+        record_event("updated", "Changed " + ", ".join(FIELD_LABELS.get(k, k) for k in changed),
+                     company_id=opportunity.company_id, contact_id=opportunity.contact_id,
+                     opportunity_id=opportunity.id, data={"fields": sorted(changed)})
+    if "owner_id" in changed and opportunity.owner_id != previous_owner:
+        _notify_owner(opportunity)
+    return bool(changed)
+
+
+def delete_opportunity(opportunity: Opportunity) -> None:
+    soft_delete(opportunity)
+    record_event("deleted", f"Opportunity {opportunity.name} deleted", company_id=opportunity.company_id,
+                 opportunity_id=opportunity.id)
+
+
+def restore_opportunity(opportunity: Opportunity) -> None:
+    restore(opportunity)
+    record_event("restored", f"Opportunity {opportunity.name} restored", company_id=opportunity.company_id,
+                 opportunity_id=opportunity.id)
+
+
+# Figures
+
+def effective_probability(opportunity: Opportunity, stage: PipelineStage) -> int:
+    """The override when set, else the stage's."""
+    return opportunity.probability if opportunity.probability is not None else stage.probability
+
+
+def weighted_value(opportunity: Opportunity, stage: PipelineStage) -> Decimal:
+    value = opportunity.value or Decimal("0")
+    return (value * effective_probability(opportunity, stage) / 100).quantize(Decimal("0.01"))
+
+
+def days_in_pipeline(opportunity: Opportunity, today: date) -> int:
+    """Whole days from creation to closing (or to today while open)."""
+    start = _day(opportunity.created_at) or today
+    end = _day(opportunity.closed_at) or today
+    return max((end - start).days, 0)
+
+
+def _day(moment: datetime | None) -> date | None:
+    if moment is None:
+        return None
+    return clock.aware(moment).date()
