@@ -14,6 +14,8 @@ from crm.services import audit
 
 # Later modules (opportunities) register a function stage -> number of deals in it.
 deal_counters: list = []
+# ... and functions stage -> None that let go of it just before it is deleted (history ids).
+stage_releasers: list = []
 
 
 def list_stages() -> list[PipelineStage]:
@@ -117,6 +119,8 @@ def delete_stage(stage: PipelineStage) -> None:
         raise ServiceError(f"{deals} deal{'s' if deals != 1 else ''} {'are' if deals != 1 else 'is'} in {stage.name}. "
                            "Move them to another stage first.")
     audit.record("stage.delete", stage, f"Deleted stage {stage.name}", _snapshot(stage), None)
+    for release in stage_releasers:
+        release(stage)
     db.session.delete(stage)
     db.session.flush()
     for position, each in enumerate(list_stages()):
