@@ -302,9 +302,8 @@ def convert_lead(lead: Lead, choices) -> Conversion:
         record_event("converted", f"Lead {name} converted into this company", company_id=company.id)
     summary = f"Contact {contact.full_name} created from lead {name}" if contact_created else \
         f"Lead {name} converted into this contact"
-    event = record_event("created" if contact_created else "converted", summary, contact_id=contact.id,
-                         company_id=company.id)
-    event.opportunity_id = opportunity.id
+    record_event("created" if contact_created else "converted", summary, contact_id=contact.id, company_id=company.id,
+                 opportunity_id=opportunity.id)
     db.session.flush()
     return Conversion(company, contact, opportunity, company_created, contact_created, moved)
 
