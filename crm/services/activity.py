@@ -32,6 +32,7 @@ from crm.models import Interaction
 from crm.models import Lead
 from crm.models import Membership
 from crm.models import Note
+from crm.models import Opportunity
 from crm.models import Notification
 from crm.models import Organization
 from crm.models import Task
@@ -44,8 +45,8 @@ from crm.services import records
 from crm.services import tags as tag_service
 from tenants.context import require_org_id
 
-RECORD_MODELS = {"company": Company, "contact": Contact, "lead": Lead}
-PLURALS = {"company": "companies", "contact": "contacts", "lead": "leads"}
+RECORD_MODELS = {"company": Company, "contact": Contact, "lead": Lead, "opportunity": Opportunity}
+PLURALS = {"company": "companies", "contact": "contacts", "lead": "leads", "opportunity": "opportunities"}
 TIMELINE_LIMIT = 50
 INTERACTIONS_LIMIT = 100
 NOTES_LIMIT = 100
@@ -61,26 +62,32 @@ MENTION = re.compile(r"(?<![\w.+-])@([A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z
 # Records and their links
 
 def record_name(kind: str, record) -> str:
-    return record.name if kind == "company" else record.full_name
+    return record.name if kind in ("company", "opportunity") else record.full_name
 
 
 def links_for(kind: str, record) -> dict[str, int | None]:
-    """The record ids a row logged on this record carries (a contact's company too)."""
+    """The record ids a row logged on this record carries (a contact's or an opportunity's
+    company too, so that the company's page shows it)."""
     if kind == "company":
-        return {"company_id": record.id, "contact_id": None, "lead_id": None}
+        return {"company_id": record.id, "contact_id": None, "lead_id": None, "opportunity_id": None}
     if kind == "contact":
-        return {"company_id": record.company_id, "contact_id": record.id, "lead_id": None}
+        return {"company_id": record.company_id, "contact_id": record.id, "lead_id": None, "opportunity_id": None}
     if kind == "lead":
-        return {"company_id": None, "contact_id": None, "lead_id": record.id}
+        return {"company_id": None, "contact_id": None, "lead_id": record.id, "opportunity_id": None}
+    if kind == "opportunity":
+        return {"company_id": record.company_id, "contact_id": None, "lead_id": None, "opportunity_id": record.id}
     raise ValueError(f"unknown record kind {kind!r}")
 
 
 def _links_of(item) -> dict[str, int | None]:
-    return {"company_id": item.company_id, "contact_id": item.contact_id, "lead_id": item.lead_id}
+    return {"company_id": item.company_id, "contact_id": item.contact_id, "lead_id": item.lead_id,
+            "opportunity_id": item.opportunity_id}
 
 
 def primary_kind(item) -> str:
-    """The record an item was logged on (a contact's item also names its company)."""
+    """The record an item was logged on (a contact's or an opportunity's item also names its company)."""
+    if item.opportunity_id is not None:
+        return "opportunity"
     if item.contact_id is not None:
         return "contact"
     if item.lead_id is not None:
@@ -298,7 +305,7 @@ def _notify_mentions(note: Note, kind: str, record_label: str) -> Mentions:
         return result
     existing = set(db.session.scalars(sa.select(Notification.dedupe_key).where(Notification.dedupe_key.in_(keys))))
     author = db.session.get(User, me).name if me else "Someone"
-    link = record_url(kind, {"company": note.company_id, "contact": note.contact_id, "lead": note.lead_id}[kind])
+    link = record_url(kind, getattr(note, f"{kind}_id"))
     for key, (user_id, name) in keys.items():
         if key in existing:
             continue
@@ -526,18 +533,22 @@ def my_tasks(user_id: int) -> dict:
     today = local_now(tz).date()
     rows = db.session.execute(
         sa.select(Task, Company.name, Contact.first_name, Contact.last_name, Contact.email,
-                  Lead.first_name, Lead.last_name, Lead.email)
+                  Lead.first_name, Lead.last_name, Lead.email, Opportunity.name)
         .outerjoin(Company, Company.id == Task.company_id)
         .outerjoin(Contact, Contact.id == Task.contact_id)
         .outerjoin(Lead, Lead.id == Task.lead_id)
+        .outerjoin(Opportunity, Opportunity.id == Task.opportunity_id)
         .where(Task.assignee_id == user_id, Task.done_at.is_(None), Task.deleted_at.is_(None),
-               Company.deleted_at.is_(None), Contact.deleted_at.is_(None), Lead.deleted_at.is_(None))
+               Company.deleted_at.is_(None), Contact.deleted_at.is_(None), Lead.deleted_at.is_(None),
+               Opportunity.deleted_at.is_(None))
         .order_by(Task.due_on.is_(None), Task.due_on, Task.id).limit(500)
     ).all()
     groups: dict[str, list] = {"overdue": [], "today": [], "upcoming": []}
-    for task, company, c_first, c_last, c_email, l_first, l_last, l_email in rows:
+    for task, company, c_first, c_last, c_email, l_first, l_last, l_email, opportunity in rows:
         kind = primary_kind(task)
-        if kind == "contact":
+        if kind == "opportunity":
+            label = opportunity
+        elif kind == "contact":
             label = " ".join(p for p in (c_first, c_last) if p) or c_email or "(no name)"
         elif kind == "lead":
             label = " ".join(p for p in (l_first, l_last) if p) or l_email or "(no name)"

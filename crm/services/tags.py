@@ -19,6 +19,8 @@ from crm.models import Lead
 from crm.models import CompanyTag
 from crm.models import ContactTag
 from crm.models import LeadTag
+from crm.models import Opportunity
+from crm.models import OpportunityTag
 from crm.models import Tag
 from crm.models.tags import TAG_COLOURS
 from crm.services import ServiceError
@@ -26,8 +28,8 @@ from crm.services import audit
 from crm.services import records
 
 LINKS = {"company": (CompanyTag, CompanyTag.company_id), "contact": (ContactTag, ContactTag.contact_id),
-         "lead": (LeadTag, LeadTag.lead_id)}
-TAGGED = {"company": Company, "contact": Contact, "lead": Lead}
+         "lead": (LeadTag, LeadTag.lead_id), "opportunity": (OpportunityTag, OpportunityTag.opportunity_id)}
+TAGGED = {"company": Company, "contact": Contact, "lead": Lead, "opportunity": Opportunity}
 COLOUR_NAMES = dict(zip(TAG_COLOURS, ("Slate", "Red", "Orange", "Yellow", "Green", "Teal", "Blue", "Violet", "Pink")))
 
 
@@ -203,4 +205,6 @@ def _event(kind: str, record, event_kind: str, summary: str, tag: Tag) -> None:
 
     if kind == "contact":  # the company's timeline shows it too: say whose tag it is
         summary = f"{summary} ({record.full_name})"
+    elif kind == "opportunity" and record.company_id is not None:
+        summary = f"{summary} (opportunity {record.name})"
     records.record_event(event_kind, summary, data={"tag_id": tag.id, "tag": tag.name}, **links_for(kind, record))
