@@ -25,6 +25,7 @@ from crm.models.people import LIFECYCLE_STAGES
 from crm.models.people import SEGMENTS
 from crm.models.people import SIZE_BANDS
 from crm.models.people import TIERS
+from crm.permissions import can
 from crm.permissions import require
 from crm.services import ServiceError
 from crm.services import companies
@@ -93,8 +94,12 @@ def companies_show(company_id):
     company = _company(company_id)
     from crm.services.activity import panel_context
 
+    from crm.services.opportunities import of_record
+
+    deals = of_record(company_id=company.id) if can("opportunities.view") else None
     return render_template("companies/show.html", company=company, record=company, kind="company",
-                           panel=panel_context("company", company), **companies.overview(company))
+                           panel=panel_context("company", company), **companies.overview(company),
+                           related_opportunities=deals, new_opportunity_args={"company_id": company.id})
 
 
 @bp.get("/<int:company_id>/details")

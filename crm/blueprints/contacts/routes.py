@@ -148,7 +148,11 @@ def contacts_create():
 def _page_context(contact: Contact) -> dict:
     from crm.services.activity import panel_context
 
-    return dict(record=contact, kind="contact", panel=panel_context("contact", contact))
+    from crm.services.opportunities import of_record
+
+    deals = of_record(contact_id=contact.id) if can("opportunities.view") else None
+    return dict(record=contact, kind="contact", panel=panel_context("contact", contact),
+                related_opportunities=deals, new_opportunity_args={"contact_id": contact.id})
 
 
 @bp.get("/<int:contact_id>")
