@@ -6,7 +6,9 @@ Notifications are added to the caller's transaction and vanish with it if it rol
 """
 
 import weakref
+from dataclasses import dataclass
 from datetime import datetime
+from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from flask_login import current_user
@@ -101,9 +103,69 @@ def notify_assigned(user_id, record_label: str, kind_label: str, link: str, reco
                   f"assigned:{record_key}:user:{user_id}:{moment}")
 
 
+def notify_assigned_many(user_id, count: int, kind_plural: str, link: str, record_key: str) -> Notification | None:
+    """One notification for a bulk assignment ('<actor> assigned you 12 leads'), not one per record."""
+    if user_id is None or count < 1:
+        return None
+    moment = _transaction_moment().strftime("%Y%m%dT%H%M%S.%f")
+    return notify(user_id, "assigned", f"{actor_name()} assigned you {count} {kind_plural}", link,
+                  f"assigned:{record_key}:user:{user_id}:{moment}")
+
+
 def unread_count(user_id) -> int:
     """The bell's figure: one count over the (org_id, user_id, read_at) index."""
     if user_id is None:
         return 0
     return db.session.scalar(sa.select(sa.func.count()).select_from(Notification)
                              .where(Notification.user_id == user_id, Notification.read_at.is_(None))) or 0
+
+
+@dataclass
+class Page:
+    """One page of a member's notifications, newest first; ``older`` is the cursor of the next."""
+
+    items: list[Notification]
+    before: int | None
+    older: int | None
+
+
+def page_for(user_id: int, before: int | None = None, size: int = PAGE_SIZE) -> Page:
+    """Keyset pages over the (org_id, user_id, created_at) index: one query whatever the page."""
+    query = sa.select(Notification).where(Notification.user_id == user_id)
+    if before is not None:
+        moment = (sa.select(Notification.created_at)
+                  .where(Notification.id == before, Notification.user_id == user_id).scalar_subquery())
+        query = query.where(sa.or_(Notification.created_at < moment,
+                                   sa.and_(Notification.created_at == moment, Notification.id < before)))
+    rows = db.session.scalars(query.order_by(Notification.created_at.desc(), Notification.id.desc())
+                              .limit(size + 1)).all()
+    items = list(rows[:size])
+    return Page(items=items, before=before, older=items[-1].id if len(rows) > size else None)
+
+
+def mark_read(notification: Notification) -> bool:
+    if notification.read_at is not None:
+        return False
+    notification.read_at = clock.now()
+    return True
+
+
+def mark_all_read(user_id: int) -> int:
+    """One statement, however many are unread; returns how many it marked."""
+    result = db.session.execute(
+        sa.update(Notification).where(Notification.user_id == user_id, Notification.read_at.is_(None))
+        .values(read_at=clock.now()).execution_options(synchronize_session=False))
+    return result.rowcount or 0
+
+
+def safe_link(link: str | None, org_slug: str) -> str | None:
+    """A notification's link if it is a page of this organization in this app, else None:
+    following one must never lead to another site (an open redirect) or another organization."""
+    if not link or len(link) > LINK_MAX or any(ord(c) < 32 or c in "\\\x7f" for c in link):
+        return None
+    if not link.startswith(f"/{org_slug}/"):
+        return None
+    parts = urlsplit(link)
+    if parts.scheme or parts.netloc:
+        return None
+    return link
