@@ -6,6 +6,8 @@ two people moving the same deal at once produce two history rows that follow eac
 never a move recorded from a stage the deal had already left.
 """
 
+from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 
 import sqlalchemy as sa
@@ -20,6 +22,7 @@ from crm.models import OpportunityStageChange
 from crm.models import PipelineStage
 from crm.models import User
 from crm.services import ServiceError
+from crm.services.activity import org_timezone
 from crm.services.records import actor_id
 from crm.services.records import check_printable
 from crm.services.records import record_event
@@ -38,10 +41,15 @@ def _parse_stage_id(value) -> int | None:
     return number if 0 < number <= MAX_ID else None
 
 
-def _stage(value) -> PipelineStage:
-    """A stage of this organization; another organization's id reads exactly like a missing one."""
+def find_stage(value) -> PipelineStage | None:
+    """A stage of this organization from a form's value; None for anything else, including
+    another organization's id."""
     stage_id = _parse_stage_id(value)
-    stage = db.session.scalar(sa.select(PipelineStage).where(PipelineStage.id == stage_id)) if stage_id else None
+    return db.session.scalar(sa.select(PipelineStage).where(PipelineStage.id == stage_id)) if stage_id else None
+
+
+def _stage(value) -> PipelineStage:
+    stage = find_stage(value)
     if stage is None:
         raise ServiceError("Choose one of your pipeline's stages.", "stage_id")
     return stage
@@ -179,17 +187,27 @@ def stage_totals(stage_ids=None, *, owner_id: int | None = None, closed_since=No
     return totals
 
 
-def history_for(opportunity: Opportunity) -> list:
+@dataclass(frozen=True)
+class HistoryRow:
+    from_name: str | None
+    to_name: str
+    who: str | None
+    when: datetime  # in the organization's timezone
+    note: str | None
+
+
+def history_for(opportunity: Opportunity) -> list[HistoryRow]:
     """The deal's moves, newest first, with who made them (one query)."""
-    return db.session.execute(
-        sa.select(OpportunityStageChange.id, OpportunityStageChange.from_stage_name,
-                  OpportunityStageChange.to_stage_name, OpportunityStageChange.moved_at,
-                  OpportunityStageChange.note, User.name.label("moved_by_name"),
-                  User.email.label("moved_by_email"))
+    tz = org_timezone()
+    rows = db.session.execute(
+        sa.select(OpportunityStageChange.from_stage_name, OpportunityStageChange.to_stage_name,
+                  OpportunityStageChange.moved_at, OpportunityStageChange.note, User.name, User.email)
         .outerjoin(User, User.id == OpportunityStageChange.moved_by_id)
         .where(OpportunityStageChange.opportunity_id == opportunity.id)
         .order_by(OpportunityStageChange.moved_at.desc(), OpportunityStageChange.id.desc())
     ).all()
+    return [HistoryRow(from_name, to_name, name or email, clock.aware(moved_at).astimezone(tz), note)
+            for from_name, to_name, moved_at, note, name, email in rows]
 
 
 def count_in_stage(stage: PipelineStage) -> int:
