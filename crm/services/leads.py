@@ -12,6 +12,7 @@ from dataclasses import field
 import sqlalchemy as sa
 from flask import g
 from flask import has_request_context
+from flask import url_for
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import joinedload
 
@@ -26,6 +27,7 @@ from crm.models import Lead
 from crm.models import LeadTag
 from crm.models import Membership
 from crm.models import Note
+from crm.models import Organization
 from crm.models import Tag
 from crm.models import Task
 from crm.models import User
@@ -33,8 +35,10 @@ from crm.models.leads import LEAD_SOURCES
 from crm.models.leads import LEAD_STATUSES
 from crm.services import ServiceError
 from crm.services import listing
+from crm.services import notifications
 from crm.services import qualification
 from crm.services import text_search
+from crm.services.activity import record_url
 from crm.services.listing import Filter
 from crm.services.listing import ListSpec
 from crm.services.records import actor_id
@@ -46,6 +50,7 @@ from crm.services.records import normalize_phone
 from crm.services.records import record_event
 from crm.services.records import restore
 from crm.services.records import soft_delete
+from tenants.context import require_org_id
 
 # "converted" is set by converting a lead (its own issue), never picked by hand.
 SETTABLE_STATUSES = tuple(s for s in LEAD_STATUSES if s != "converted")
@@ -306,6 +311,7 @@ def create_lead(form, can_assign: bool = True, confirmed: bool = False) -> Lead:
     db.session.add(lead)
     db.session.flush()
     record_event("created", f"Lead {lead.full_name} created", lead_id=lead.id)
+    _notify_owner(lead)
     return lead
 
 
@@ -320,7 +326,14 @@ def update_lead(lead: Lead, form, can_assign: bool = True, confirmed: bool = Fal
     if changed:
         record_event("updated", f"Changed {', '.join(k.replace('_id', '').replace('_', ' ') for k in changed)}",
                      lead_id=lead.id, data={"fields": sorted(changed)})
+    if "owner_id" in changed:
+        _notify_owner(lead)
     return bool(changed)
+
+
+def _notify_owner(lead: Lead) -> None:
+    """The lead's new owner is told (nobody is told of a lead they took themselves)."""
+    notifications.notify_assigned(lead.owner_id, lead.full_name, "lead", record_url("lead", lead.id), f"lead:{lead.id}")
 
 
 def delete_lead(lead: Lead) -> None:
@@ -347,11 +360,22 @@ def _selected(ids) -> list[Lead]:
 def bulk_assign(ids, owner_value) -> int:
     owner_id = check_owner(owner_value)
     leads = _selected(ids)
-    for lead in leads:
-        if lead.owner_id != owner_id:
-            lead.owner_id = owner_id
-            record_event("updated", "Owner changed", lead_id=lead.id, data={"fields": ["owner_id"]})
+    assigned = [lead for lead in leads if lead.owner_id != owner_id]
+    for lead in assigned:
+        lead.owner_id = owner_id
+        record_event("updated", "Owner changed", lead_id=lead.id, data={"fields": ["owner_id"]})
+    if len(assigned) == 1:
+        _notify_owner(assigned[0])
+    elif assigned:
+        notifications.notify_assigned_many(owner_id, len(assigned), "leads", _owned_leads_url(owner_id), "leads")
     return len(leads)
+
+
+def _owned_leads_url(owner_id: int) -> str:
+    """The lead list showing what a member owns: where a bulk assignment's notification leads."""
+    if has_request_context():
+        return url_for("leads.leads_list", owner=owner_id)
+    return f"/{db.session.get(Organization, require_org_id()).slug}/leads/?owner={owner_id}"
 
 
 def bulk_tag(ids, tag_value) -> int:

@@ -88,7 +88,7 @@ def actor_name() -> str:
 
 def _transaction_moment() -> datetime:
     db.session.connection()  # begins the transaction if nothing has yet; no statement is sent
-    transaction = db.session.get_transaction()
+    transaction = db.session().get_transaction()
     return _moments.setdefault(transaction, clock.now())
 
 
