@@ -316,3 +316,9 @@ def converted_records(lead: Lead) -> dict:
             "contact": db.session.get(Contact, lead.converted_contact_id) if lead.converted_contact_id else None,
             "opportunity": db.session.get(Opportunity, lead.converted_opportunity_id)
             if lead.converted_opportunity_id else None}
+
+
+def lead_converted_into(contact_id: int) -> Lead | None:
+    """The live lead this contact was converted from, if any (one query, for the contact's page)."""
+    return db.session.scalars(sa.select(Lead).where(Lead.converted_contact_id == contact_id, Lead.deleted_at.is_(None))
+                              .order_by(Lead.converted_at).limit(1)).first()

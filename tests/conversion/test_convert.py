@@ -118,7 +118,9 @@ def test_convert_creates_company_contact_and_opportunity_and_carries_everything_
     assert "Analytical Engines - Ada Lovelace" in text and "Converted on" in text
     # The lead's timeline still shows its history, and so does the contact's page.
     assert "Discovery call" in text
-    assert "Discovery call" in text_of(admin_a.get(f"/acme/contacts/{contact.id}"))
+    contact_page = admin_a.get(f"/acme/contacts/{contact.id}")
+    assert "Discovery call" in text_of(contact_page) and "Converted from lead Ada Lovelace" in text_of(contact_page)
+    assert f'href="/acme/leads/{lead_id}"' in contact_page.get_data(as_text=True)
 
 
 def test_an_existing_company_is_found_by_email_domain_and_linked(admin_a, org_a):

@@ -150,9 +150,12 @@ def _page_context(contact: Contact) -> dict:
 
     from crm.services.opportunities import of_record
 
+    from crm.services.conversion import lead_converted_into
+
     deals = of_record(contact_id=contact.id) if can("opportunities.view") else None
     return dict(record=contact, kind="contact", panel=panel_context("contact", contact),
-                related_opportunities=deals, new_opportunity_args={"contact_id": contact.id})
+                related_opportunities=deals, new_opportunity_args={"contact_id": contact.id},
+                converted_from=lead_converted_into(contact.id))
 
 
 @bp.get("/<int:contact_id>")
