@@ -11,6 +11,7 @@ import base64
 import json
 from dataclasses import dataclass
 from dataclasses import field
+from datetime import date
 from datetime import datetime
 from typing import Any
 from typing import Callable
@@ -129,6 +130,8 @@ def _cursor_value(column, raw):
     if python_type is datetime:
         value = datetime.fromisoformat(raw)
         return value
+    if python_type is date and isinstance(raw, str):  # a sort on a date column keeps it as ISO text
+        return date.fromisoformat(raw)
     if python_type is int and not isinstance(raw, int):
         raise ValueError
     if isinstance(raw, str) and CONTROL_CHARACTERS.search(raw):
