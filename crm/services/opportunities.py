@@ -251,6 +251,11 @@ def create_opportunity(values: Mapping[str, str], *, lead_id: int | None = None)
 def update_opportunity(opportunity: Opportunity, values: Mapping[str, str]) -> bool:
     """Edit fields (not the stage: ``stage_moves.move_opportunity``); True when something changed."""
     cleaned = clean(values, opportunity)
+    if "close_reason" in cleaned and not cleaned["close_reason"] and opportunity.close_reason:
+        kind = db.session.scalar(sa.select(PipelineStage.kind).where(PipelineStage.id == opportunity.stage_id))
+        if kind in ("won", "lost"):
+            raise ServiceError(f"A {kind} deal keeps the reason it was {kind}; change the text instead of "
+                               "clearing it.", "close_reason")
     changed = {k: v for k, v in cleaned.items() if getattr(opportunity, k) != v}
     previous_owner = opportunity.owner_id
     for key, value in changed.items():

@@ -229,3 +229,45 @@ def test_nothing_is_left_over_in_other_tables_after_a_refusal(admin_a, org_a):
     with tenant(org_a) as s:
         for model in (Opportunity, OpportunityStageChange, ActivityEvent, Interaction, Task):
             assert s.scalar(sa.select(sa.func.count()).select_from(model)) == 0, model
+
+
+def test_assigning_a_deal_to_someone_else_notifies_them(admin_a, org_a, deals):
+    from crm.models import Notification
+
+    response = admin_a.post("/acme/opportunities/new", data={"name": "Handed over", "owner_id": str(deals.rep)})
+    assert response.status_code == 303
+    created = response.headers["Location"].rsplit("/", 1)[1]
+    admin_a.post(f"/acme/opportunities/{deals.ids['charlie']}", data={"owner_id": str(deals.manager)}, headers=HX)
+    admin_a.post(f"/acme/opportunities/{deals.ids['charlie']}", data={"competitor": "Nobody"}, headers=HX)
+    with tenant(org_a) as s:
+        notes = s.scalars(sa.select(Notification).where(Notification.kind == "assigned")
+                          .order_by(Notification.id)).all()
+        assert [(n.user_id, n.link) for n in notes] == [
+            (deals.rep, f"/acme/opportunities/{created}"),
+            (deals.manager, f"/acme/opportunities/{deals.ids['charlie']}")]
+        assert "Handed over" in notes[0].message
+
+
+def test_with_line_items_the_value_is_theirs_and_read_only(admin_a, org_a, deals):
+    from crm.models import OpportunityLineItem
+
+    alpha = deals.ids["alpha"]
+    with tenant(org_a) as s:
+        s.add(OpportunityLineItem(opportunity_id=alpha, name="Seats", quantity=1, unit_price=1000))
+        s.commit()
+    form = admin_a.get(f"/acme/opportunities/{alpha}/edit", headers=HX).get_data(as_text=True)
+    assert 'id="f-value" value="1000.00" readonly' in form and 'name="value"' not in form
+    refused = admin_a.post(f"/acme/opportunities/{alpha}", data={"value": "5"}, headers=HX)
+    assert refused.status_code == 422 and "total of the line items" in text_of(refused)
+    assert admin_a.post(f"/acme/opportunities/{alpha}", data={"name": "Alpha renewal 2"}, headers=HX).status_code == 200
+
+
+def test_a_closed_deal_keeps_its_reason(admin_a, org_a, deals):
+    response = admin_a.post(f"/acme/opportunities/{deals.ids['delta']}", data={"close_reason": ""}, headers=HX)
+    assert response.status_code == 422 and "keeps the reason it was won" in text_of(response)
+    created = admin_a.post("/acme/opportunities/new", data={"name": "Won at once", "stage_id": str(deals.won)},
+                           headers=HX)
+    assert created.status_code == 422 and "needs the reason it was won" in text_of(created)
+    created = admin_a.post("/acme/opportunities/new", data={"name": "Won at once", "stage_id": str(deals.won),
+                                                            "close_reason": "Signed on the spot"})
+    assert created.status_code == 303
