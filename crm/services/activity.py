@@ -1,9 +1,9 @@
-"""What happens to a company, contact or lead: interactions, notes with @mentions, tasks,
+"""What happens to a company, contact, lead or opportunity: interactions, notes with @mentions, tasks,
 and the activity panel a record page shows (loaded in a fixed number of queries).
 
 Every change adds an ``ActivityEvent`` (``records.record_event``) naming the records it
 belongs to, so a record's timeline is one indexed query. Work logged on a contact that
-belongs to a company also carries the company's id, so the company's page shows it.
+belongs to a company (or a deal that does) also carries the company's id, so the company's page shows it.
 """
 
 import re

@@ -1,4 +1,4 @@
-"""Interactions, notes, tasks, tags and the timeline of a company, contact or lead.
+"""Interactions, notes, tasks, tags and the timeline of a company, contact, lead or opportunity.
 
 Every action on a record has one rule per kind of record (``/companies/<company_id>/...``,
 ``/contacts/<contact_id>/...``, ``/leads/<lead_id>/...``) served by the same view. A change
