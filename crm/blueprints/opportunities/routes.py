@@ -182,7 +182,16 @@ def opportunities_show(opportunity_id):
     return render_template("opportunities/show.html", record=opportunity, kind="opportunity",
                            panel=panel_context("opportunity", opportunity), stages=opportunities.stages(),
                            history=history_for(opportunity), line_items=line_items,
+                           products=_line_item_products(),
                            **_details_context(opportunity))
+
+
+def _line_item_products() -> list:
+    """The active catalogue for the line item form (only for those who may add lines)."""
+    from crm.permissions import can
+    from crm.services.products import active_products
+
+    return active_products() if can("opportunities.edit") else []
 
 
 @bp.get("/<int:opportunity_id>/details")
