@@ -6,6 +6,8 @@ Steps, each skipped when already done:
    (``flask crm create-db-roles``), and migrate it as the owner (``flask db upgrade``).
 2. Seed 100 organizations x 10,000 leads with companies, contacts, interactions and tags
    (bench/seed.py). A seed whose row counts are not exactly right is dropped and redone.
+   Then the pipeline (bench/seed_pipeline.py): 10,000 deals with their history and 100,000
+   interactions in the timed organization, 1,000 deals in ten others; redone alone when wrong.
 3. Start the app as the app role (row-level security live), sign in as one member of one
    organization through the login form, and time each scenario (bench/scenarios.py).
 
@@ -114,6 +116,30 @@ def ensure_seed(args, owner_url: str, app_url: str) -> None:
     log(f"seed complete in {time.perf_counter() - started:.1f} s")
 
 
+def ensure_pipeline_seed(args, owner_url: str) -> None:
+    """The pipeline's deals, history and interactions on top of the lead seed (redone alone
+    when its counts are not right, without touching the million leads)."""
+    from bench import seed_pipeline
+
+    engine = sa.create_engine(owner_url)
+    with engine.connect() as conn:
+        counts = seed_pipeline.current_counts(conn)
+    engine.dispose()
+    expected = seed_pipeline.expected_counts()
+    if counts == expected and not args.reseed:
+        log(f"reusing the pipeline seed: {counts}")
+        return
+    started = time.perf_counter()
+    seed_pipeline.seed_pipeline(owner_url, log)
+    engine = sa.create_engine(owner_url)
+    with engine.connect() as conn:
+        counts = seed_pipeline.current_counts(conn)
+    engine.dispose()
+    if counts != expected:
+        raise SystemExit(f"pipeline seed counts {counts} differ from {expected}")
+    log(f"pipeline seed complete in {time.perf_counter() - started:.1f} s")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--superuser-url", default=os.environ.get("BENCH_SUPERUSER_URL", DEFAULT_SUPERUSER_URL))
@@ -162,6 +188,7 @@ def main(argv=None) -> int:
     owner_url, app_url = _urls(args)
     prepare_database(args, owner_url, app_url)
     ensure_seed(args, owner_url, app_url)
+    ensure_pipeline_seed(args, owner_url)
 
     from bench import scenarios
 

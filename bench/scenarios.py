@@ -18,7 +18,7 @@ from typing import Callable
 from bench import seed
 from crm.services import demo
 
-ORG = seed.SLUG.format(42)
+ORG = seed.SLUG.format(42)  # also the pipeline's organization (bench/seed_pipeline.py)
 USER = f"admin@{ORG}.example"
 
 
@@ -49,6 +49,10 @@ SCENARIOS = [
              lambda i: (f"/{ORG}/leads/?q={PREFIXES[i % len(PREFIXES)]}",
                         {"HX-Request": "true", "HX-Target": "results", "HX-Current-URL": f"https://localhost/{ORG}/leads/"}),
              'id="results"'),
+    # The pipeline organization (bench/seed_pipeline.py): 10,000 deals, 2,000 of them open.
+    Scenario("dashboard", 100, lambda i: (f"/{ORG}/", {}), "<h1"),
+    Scenario("dashboard_owner", 100, lambda i: (f"/{ORG}/?owner=mine", {}), "<h1"),
+    Scenario("board", 100, lambda i: (f"/{ORG}/opportunities/board", {}), 'id="board-columns"'),
 ]
 
 
