@@ -8,6 +8,11 @@ docs/performance.md for the plans and the figures).
 
 from dataclasses import dataclass
 from dataclasses import field
+from datetime import date
+from datetime import datetime
+from datetime import time
+from datetime import timedelta
+from datetime import timezone
 
 import sqlalchemy as sa
 from flask import g
@@ -119,6 +124,30 @@ def _tag_filter(value: str):
     return Lead.id.in_(sa.select(LeadTag.lead_id).where(LeadTag.tag_id == int(value)))
 
 
+# Extra values the dashboard links with: "active" leads (neither converted nor unqualified),
+# leads without a source, and leads created between two days of the organization's timezone.
+ACTIVE_STATUS = ("active", "Active (not converted or unqualified)")
+CREATED_FILTERS = {"created_from": "created from", "created_to": "created until"}
+
+
+def _status_filter(value: str):
+    return Lead.status.not_in(("converted", "unqualified")) if value == "active" else Lead.status == value
+
+
+def _source_filter(value: str):
+    return Lead.source.is_(None) if value == "none" else Lead.source == value
+
+
+def _created_filter(name: str):
+    def where(value: str):
+        from crm.services.activity import org_timezone
+
+        day = date.fromisoformat(value) + (timedelta(days=1) if name == "created_to" else timedelta(0))
+        moment = datetime.combine(day, time.min, tzinfo=org_timezone()).astimezone(timezone.utc)
+        return Lead.created_at < moment if name == "created_to" else Lead.created_at >= moment
+    return where
+
+
 LIST = ListSpec(
     model=Lead,
     sorts={"created_at": ("Created", Lead.created_at), "name": ("Name", Lead.last_name),
@@ -129,10 +158,13 @@ LIST = ListSpec(
     search=_search,
     sort_values={"score": lambda lead: -1 if lead.score is None else lead.score},
     filters={
-        "status": Filter("Status", lambda v: Lead.status == v, lambda: [(s, s.capitalize()) for s in LEAD_STATUSES]),
+        "status": Filter("Status", _status_filter,
+                         lambda: [(s, s.capitalize()) for s in LEAD_STATUSES] + [ACTIVE_STATUS]),
         "owner": Filter("Owner", _owner_filter, _owner_choices),
         "tag": Filter("Tag", _tag_filter, _tag_choices),
-        "source": Filter("Source", lambda v: Lead.source == v, lambda: [(s, source_label(s)) for s in LEAD_SOURCES]),
+        "source": Filter("Source", _source_filter,
+                         lambda: [(s, source_label(s)) for s in LEAD_SOURCES] + [("none", "No source")]),
+        **{name: Filter(label.capitalize(), _created_filter(name)) for name, label in CREATED_FILTERS.items()},
     },
 )
 
@@ -142,7 +174,20 @@ def list_query():
 
 
 def parse_list_state(args) -> listing.ListState:
-    return listing.parse_state(LIST, args)
+    """The list's state from the URL; a created date that is not a date is dropped with a notice."""
+    state = listing.parse_state(LIST, args)
+    for name, label in CREATED_FILTERS.items():
+        value = state.filters.get(name)
+        if value is None:
+            continue
+        try:
+            day = date.fromisoformat(value) if len(value) == 10 else None
+        except ValueError:
+            day = None
+        if day is None or not 1900 <= day.year <= 9998:
+            del state.filters[name]
+            state.notices.append(f"Ignored the {label} filter: “{value[:40]}” is not a date like 2026-03-31.")
+    return state
 
 
 # The columns a list row shows, read as plain rows: building 50 Lead objects (identity map,

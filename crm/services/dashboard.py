@@ -1,0 +1,428 @@
+"""The sales dashboard: the organization's figures for a period and an owner.
+
+Every figure comes from a fixed number of aggregate queries (GROUP BY and FILTER), whatever
+the number of deals, leads or interactions; only the top five deals and the ten latest
+interactions are read as rows. Definitions are in docs/dashboard.md. A section is computed
+only for members allowed to see what it counts.
+"""
+
+import calendar
+from dataclasses import dataclass
+from dataclasses import field
+from datetime import date
+from datetime import datetime
+from datetime import time
+from datetime import timedelta
+from datetime import timezone
+from decimal import Decimal
+
+import sqlalchemy as sa
+from sqlalchemy.orm import aliased
+
+from crm import clock
+from crm.extensions import db
+from crm.models import Company
+from crm.models import Contact
+from crm.models import Interaction
+from crm.models import Lead
+from crm.models import Opportunity
+from crm.models import PipelineStage
+from crm.models import User
+from crm.models.leads import lead_name
+from crm.services.stage_moves import effective_probability_sql
+
+CENT = Decimal("0.01")
+ACTIVE_LEAD_EXCLUDED = ("converted", "unqualified")
+TOP_DEALS = 5
+RECENT_INTERACTIONS = 10
+PERIODS = (("this_month", "This month"), ("last_month", "Last month"), ("this_quarter", "This quarter"),
+           ("last_quarter", "Last quarter"), ("this_year", "This year"), ("last_12_months", "Last 12 months"),
+           ("custom", "Custom dates"))
+DEFAULT_PERIOD = "this_quarter"
+# Dates outside these years cannot be turned into moments in every timezone.
+FIRST_YEAR, LAST_YEAR = 1900, 9998
+
+
+# The filters
+
+@dataclass
+class Period:
+    key: str
+    start: date  # first day, in the organization's timezone
+    end: date    # last day, inclusive
+
+    @property
+    def label(self) -> str:
+        return dict(PERIODS)[self.key]
+
+    def moments(self, zone) -> tuple[datetime, datetime]:
+        """The period as [start, end) moments in UTC: midnights in the organization's timezone."""
+        def midnight(day: date) -> datetime:
+            return datetime.combine(day, time.min, tzinfo=zone).astimezone(timezone.utc)
+        return midnight(self.start), midnight(self.end + timedelta(days=1))
+
+
+@dataclass
+class Filters:
+    period: Period
+    owner_id: int | None = None
+    notices: list[str] = field(default_factory=list)
+
+    def owner_args(self) -> dict:
+        return {"owner": str(self.owner_id)} if self.owner_id is not None else {}
+
+
+def _month_start(day: date, months_back: int = 0) -> date:
+    month_index = day.year * 12 + day.month - 1 - months_back
+    return date(month_index // 12, month_index % 12 + 1, 1)
+
+
+def month_end(day: date) -> date:
+    return day.replace(day=calendar.monthrange(day.year, day.month)[1])
+
+
+def period_for(key: str, today: date) -> Period:
+    """A named period around ``today`` (whole months, quarters and years)."""
+    this_month = _month_start(today)
+    quarter_start = date(today.year, (today.month - 1) // 3 * 3 + 1, 1)
+    if key == "this_month":
+        return Period(key, this_month, month_end(this_month))
+    if key == "last_month":
+        start = _month_start(today, 1)
+        return Period(key, start, month_end(start))
+    if key == "last_quarter":
+        start = _month_start(quarter_start, 3)
+        return Period(key, start, month_end(_month_start(quarter_start, 1)))
+    if key == "this_year":
+        return Period(key, date(today.year, 1, 1), date(today.year, 12, 31))
+    if key == "last_12_months":
+        return Period(key, _month_start(today, 11), month_end(this_month))
+    return Period("this_quarter", quarter_start, month_end(_month_start(quarter_start, -2)))
+
+
+def _parse_day(value: str) -> date | None:
+    try:
+        day = date.fromisoformat(value) if len(value) == 10 else None
+    except ValueError:
+        return None
+    return day if day and FIRST_YEAR <= day.year <= LAST_YEAR else None
+
+
+def parse_filters(args, today: date, member_ids: set[int]) -> Filters:
+    """The filters from the URL; anything unusable falls back to the default with a notice."""
+    notices = []
+    key = (args.get("period") or DEFAULT_PERIOD).strip()
+    if key == "custom":
+        raw_from, raw_to = (args.get("from") or "").strip(), (args.get("to") or "").strip()
+        start, end = _parse_day(raw_from), _parse_day(raw_to)
+        if start is None or end is None:
+            bad = raw_from if start is None else raw_to
+            notices.append(f"Showing this quarter: “{bad[:40]}” is not a date like 2026-03-31. "
+                           "Give both a from and a to date for a custom period." if bad else
+                           "Showing this quarter: a custom period needs both a from and a to date.")
+            period = period_for(DEFAULT_PERIOD, today)
+        elif start > end:
+            notices.append("Showing this quarter: the custom period’s from date is after its to date.")
+            period = period_for(DEFAULT_PERIOD, today)
+        else:
+            period = Period("custom", start, end)
+    elif key in dict(PERIODS):
+        period = period_for(key, today)
+    else:
+        notices.append(f"Showing this quarter: “{key[:40]}” is not one of the periods.")
+        period = period_for(DEFAULT_PERIOD, today)
+    owner_id = None
+    raw_owner = (args.get("owner") or "").strip()
+    if raw_owner:
+        if raw_owner.isdigit() and len(raw_owner) < 19 and int(raw_owner) in member_ids:
+            owner_id = int(raw_owner)
+        else:
+            notices.append(f"Showing everyone’s figures: “{raw_owner[:40]}” is not a member of this organization.")
+    return Filters(period, owner_id, notices)
+
+
+# The figures
+
+@dataclass
+class Month:
+    start: date | None  # None: open deals without an expected close date
+    count: int
+    value: Decimal
+    weighted: Decimal
+
+    @property
+    def label(self) -> str:
+        return self.start.strftime("%b %Y") if self.start else "No close date"
+
+
+@dataclass
+class Dashboard:
+    customers: int | None = None
+    active_leads: int | None = None
+    leads_created: int | None = None
+    leads_converted: int | None = None      # of those created in the period
+    open_count: int | None = None
+    pipeline_value: Decimal | None = None
+    won_count: int | None = None            # closed in the period
+    lost_count: int | None = None
+    won_value: Decimal | None = None
+    won_days: float | None = None           # sum of the won deals' cycles, in days
+    forecast: list[Month] = field(default_factory=list)
+    stages: list = field(default_factory=list)          # (id, name, count, value)
+    sources: list = field(default_factory=list)         # (source or None, label, count)
+    top_deals: list = field(default_factory=list)
+    interactions: list = field(default_factory=list)
+
+    @property
+    def conversion_rate(self) -> Decimal | None:
+        return percent(self.leads_converted, self.leads_created)
+
+    @property
+    def win_rate(self) -> Decimal | None:
+        if self.won_count is None:
+            return None
+        return percent(self.won_count, self.won_count + self.lost_count)
+
+    @property
+    def average_deal(self) -> Decimal | None:
+        if not self.won_count:
+            return None
+        return (self.won_value / self.won_count).quantize(CENT)
+
+    @property
+    def average_cycle_days(self) -> Decimal | None:
+        if not self.won_count:
+            return None
+        return (Decimal(str(self.won_days)) / self.won_count).quantize(Decimal("0.1"))
+
+    @property
+    def weighted_total(self) -> Decimal:
+        return sum((m.weighted for m in self.forecast), Decimal("0.00"))
+
+
+def percent(part: int | None, whole: int | None) -> Decimal | None:
+    """A share in percent to one decimal; None when there is nothing to divide by."""
+    if part is None or not whole:
+        return None
+    return (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.1"))
+
+
+def _money(amount) -> Decimal:
+    return Decimal(str(amount or 0)).quantize(CENT)
+
+
+def _dialect() -> str:
+    return db.session.get_bind().dialect.name
+
+
+def _days_between(start, end):
+    """Elapsed days between two moments, with the fraction (SQL)."""
+    if _dialect() == "postgresql":
+        return sa.extract("epoch", end - start) / 86400.0
+    return sa.func.julianday(end) - sa.func.julianday(start)
+
+
+def _month_key(day_column):
+    if _dialect() == "postgresql":
+        return sa.func.to_char(day_column, "YYYY-MM")
+    return sa.func.strftime("%Y-%m", day_column)
+
+
+def _owned(query, column, owner_id):
+    return query.where(column == owner_id) if owner_id is not None else query
+
+
+def compute(filters: Filters, zone, *, companies: bool, leads: bool, opportunities: bool,
+            interactions: bool) -> Dashboard:
+    """The dashboard's figures: one query for the headline numbers, then one per chart and list."""
+    board = Dashboard()
+    start, end = filters.period.moments(zone)
+    owner_id = filters.owner_id
+    _headline(board, start, end, owner_id, companies, leads, opportunities)
+    if opportunities:
+        board.forecast = _forecast(owner_id)
+        board.stages = _stages(owner_id)
+        board.top_deals = _top_deals(owner_id)
+    if leads:
+        board.sources = _sources(start, end, owner_id)
+    if interactions:
+        board.interactions = _recent_interactions(owner_id)
+    return board
+
+
+def _headline(board: Dashboard, start, end, owner_id, companies, leads, opportunities) -> None:
+    columns, froms = [], []
+    if companies:
+        customers = _owned(sa.select(sa.func.count()).select_from(Company)
+                           .where(Company.deleted_at.is_(None), Company.lifecycle_stage == "customer"),
+                           Company.owner_id, owner_id)
+        columns.append(customers.scalar_subquery().label("customers"))
+    if leads:
+        created = sa.and_(Lead.created_at >= start, Lead.created_at < end)
+        lead_figures = _owned(sa.select(
+            sa.func.count().filter(Lead.status.not_in(ACTIVE_LEAD_EXCLUDED)).label("active_leads"),
+            sa.func.count().filter(created).label("leads_created"),
+            sa.func.count().filter(created, Lead.status == "converted").label("leads_converted"))
+            .select_from(Lead).where(Lead.deleted_at.is_(None)), Lead.owner_id, owner_id).subquery()
+        columns.extend(lead_figures.c)
+        froms.append(lead_figures)
+    if opportunities:
+        is_open = PipelineStage.kind == "open"
+        closed = sa.and_(Opportunity.closed_at >= start, Opportunity.closed_at < end)
+        won = sa.and_(PipelineStage.kind == "won", closed)
+        deal_figures = _owned(sa.select(
+            sa.func.count().filter(is_open).label("open_count"),
+            sa.func.sum(Opportunity.value).filter(is_open).label("pipeline_value"),
+            sa.func.count().filter(won).label("won_count"),
+            sa.func.count().filter(PipelineStage.kind == "lost", closed).label("lost_count"),
+            sa.func.sum(Opportunity.value).filter(won).label("won_value"),
+            sa.func.sum(_days_between(Opportunity.created_at, Opportunity.closed_at)).filter(won).label("won_days"))
+            .select_from(Opportunity).join(PipelineStage, PipelineStage.id == Opportunity.stage_id)
+            .where(Opportunity.deleted_at.is_(None)), Opportunity.owner_id, owner_id).subquery()
+        columns.extend(deal_figures.c)
+        froms.append(deal_figures)
+    if not columns:
+        return
+    query = sa.select(*columns)
+    if froms:  # one row each: joined side by side
+        joined = froms[0]
+        for other in froms[1:]:
+            joined = joined.join(other, sa.true())
+        query = query.select_from(joined)
+    row = db.session.execute(query).one()._mapping
+    for name, value in row.items():
+        if name in ("pipeline_value", "won_value"):
+            value = _money(value)
+        elif name == "won_days":
+            value = float(value or 0)
+        setattr(board, name, value)
+
+
+def _forecast(owner_id) -> list[Month]:
+    month = _month_key(Opportunity.expected_close_on).label("month")
+    weighted = sa.func.sum(Opportunity.value * effective_probability_sql())
+    query = _owned(sa.select(month, sa.func.count(), sa.func.sum(Opportunity.value), weighted)
+                   .select_from(Opportunity).join(PipelineStage, PipelineStage.id == Opportunity.stage_id)
+                   .where(Opportunity.deleted_at.is_(None), PipelineStage.kind == "open")
+                   .group_by(month), Opportunity.owner_id, owner_id)
+    months = []
+    for key, count, value, weighted_sum in db.session.execute(query):
+        start = date(int(key[:4]), int(key[5:7]), 1) if key else None
+        months.append(Month(start, count, _money(value), (Decimal(str(weighted_sum or 0)) / 100).quantize(CENT)))
+    return sorted(months, key=lambda m: (m.start is None, m.start or date.min))
+
+
+def _stages(owner_id) -> list:
+    """Every open stage in pipeline order, with the count and value of its live deals."""
+    joined = sa.and_(Opportunity.stage_id == PipelineStage.id, Opportunity.deleted_at.is_(None))
+    if owner_id is not None:
+        joined = sa.and_(joined, Opportunity.owner_id == owner_id)
+    rows = db.session.execute(
+        sa.select(PipelineStage.id, PipelineStage.name, sa.func.count(Opportunity.id), sa.func.sum(Opportunity.value))
+        .outerjoin(Opportunity, joined)
+        .where(PipelineStage.kind == "open")
+        .group_by(PipelineStage.id, PipelineStage.name, PipelineStage.position)
+        .order_by(PipelineStage.position, PipelineStage.id))
+    return [(stage_id, name, count, _money(value)) for stage_id, name, count, value in rows]
+
+
+def _sources(start, end, owner_id) -> list:
+    """Leads created in the period per source, most first."""
+    count = sa.func.count().label("count")
+    rows = db.session.execute(_owned(
+        sa.select(Lead.source, count)
+        .where(Lead.deleted_at.is_(None), Lead.created_at >= start, Lead.created_at < end)
+        .group_by(Lead.source), Lead.owner_id, owner_id))
+    found = sorted(((source, n) for source, n in rows), key=lambda r: (-r[1], r[0] is None, r[0] or ""))
+    return [(source, source_label(source), n) for source, n in found]
+
+
+def source_label(source: str | None) -> str:
+    return source.replace("_", " ").capitalize() if source else "No source"
+
+
+def _top_deals(owner_id) -> list:
+    """The biggest open deals; among equal values the likelier one first."""
+    weighted = (Opportunity.value * effective_probability_sql()).label("weighted_cents")
+    rows = db.session.execute(_owned(
+        sa.select(Opportunity.id, Opportunity.name, Opportunity.value, Opportunity.expected_close_on,
+                  effective_probability_sql().label("probability"), weighted,
+                  PipelineStage.name.label("stage_name"), Company.name.label("company_name"),
+                  User.name.label("owner_name"))
+        .join(PipelineStage, PipelineStage.id == Opportunity.stage_id)
+        .outerjoin(Company, sa.and_(Company.id == Opportunity.company_id, Company.deleted_at.is_(None)))
+        .outerjoin(User, User.id == Opportunity.owner_id)
+        .where(Opportunity.deleted_at.is_(None), PipelineStage.kind == "open")
+        .order_by(Opportunity.value.desc(), weighted.desc(), Opportunity.id)
+        .limit(TOP_DEALS), Opportunity.owner_id, owner_id)).all()
+    return [TopDeal(r.id, r.name, _money(r.value), r.probability,
+                    (Decimal(str(r.weighted_cents or 0)) / 100).quantize(CENT), r.expected_close_on,
+                    r.stage_name, r.company_name, r.owner_name) for r in rows]
+
+
+@dataclass
+class TopDeal:
+    id: int
+    name: str
+    value: Decimal
+    probability: int
+    weighted: Decimal
+    expected_close_on: date | None
+    stage_name: str
+    company_name: str | None
+    owner_name: str | None
+
+
+@dataclass
+class RecentInteraction:
+    id: int
+    kind: str
+    subject: str
+    occurred_at: datetime
+    user_name: str | None
+    # The record it belongs to: (endpoint, id argument name, id, name), or None.
+    record: tuple | None
+
+
+def _recent_interactions(owner_id) -> list[RecentInteraction]:
+    """The latest interactions with the live record each belongs to (one query)."""
+    live = lambda model, column: sa.and_(model.id == column, model.deleted_at.is_(None))  # noqa: E731
+    LeadRow = aliased(Lead)
+    rows = db.session.execute(_owned(
+        sa.select(Interaction.id, Interaction.kind, Interaction.subject, Interaction.occurred_at,
+                  User.name.label("user_name"),
+                  Opportunity.id.label("opportunity_id"), Opportunity.name.label("opportunity_name"),
+                  Company.id.label("company_id"), Company.name.label("company_name"),
+                  Contact.id.label("contact_id"), Contact.first_name.label("contact_first"),
+                  Contact.last_name.label("contact_last"),
+                  LeadRow.id.label("lead_id"), LeadRow.first_name.label("lead_first"),
+                  LeadRow.last_name.label("lead_last"), LeadRow.email.label("lead_email"))
+        .outerjoin(User, User.id == Interaction.user_id)
+        .outerjoin(Opportunity, live(Opportunity, Interaction.opportunity_id))
+        .outerjoin(Company, live(Company, Interaction.company_id))
+        .outerjoin(Contact, live(Contact, Interaction.contact_id))
+        .outerjoin(LeadRow, live(LeadRow, Interaction.lead_id))
+        .where(Interaction.deleted_at.is_(None))
+        .order_by(Interaction.occurred_at.desc(), Interaction.id.desc())
+        .limit(RECENT_INTERACTIONS), Interaction.user_id, owner_id)).all()
+    return [RecentInteraction(r.id, r.kind, r.subject, clock.aware(r.occurred_at), r.user_name, _record_of(r))
+            for r in rows]
+
+
+def _record_of(row) -> tuple | None:
+    """The most specific record an interaction is about: the deal, else the contact, lead or company."""
+    if row.opportunity_id:
+        return ("opportunities.opportunities_show", "opportunity_id", row.opportunity_id, row.opportunity_name)
+    if row.contact_id:
+        name = " ".join(p for p in (row.contact_first, row.contact_last) if p) or "(no name)"
+        return ("contacts.contacts_show", "contact_id", row.contact_id, name)
+    if row.lead_id:
+        return ("leads.leads_show", "lead_id", row.lead_id, lead_name(row.lead_first, row.lead_last, row.lead_email))
+    if row.company_id:
+        return ("companies.companies_show", "company_id", row.company_id, row.company_name)
+    return None
+
+
+def percent_text(value: Decimal) -> str:
+    """ "40 %" or "33.3 %"."""
+    return f"{value:.0f} %" if value == value.to_integral_value() else f"{value:.1f} %"
