@@ -11,7 +11,7 @@ from tenants.db import BigId
 from tenants.db import db
 from tenants.scoping import TenantScoped
 
-VIEW_ENTITIES = ("companies", "contacts", "leads")
+VIEW_ENTITIES = ("companies", "contacts", "leads", "opportunities")
 
 
 class SavedView(TenantScoped, db.Model):

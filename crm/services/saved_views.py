@@ -28,7 +28,7 @@ NAME_MAX = 80
 QUERY_MAX = 2000
 # Where a list is in its pages is not part of the view: it always opens on the first page.
 NOT_SAVED = ("after", "before", "csrf_token", "page")
-ENTITY_LABELS = {"companies": "companies", "contacts": "contacts", "leads": "leads"}
+ENTITY_LABELS = {"companies": "companies", "contacts": "contacts", "leads": "leads", "opportunities": "opportunities"}
 
 
 @dataclass(frozen=True)
@@ -45,7 +45,7 @@ class ViewItem:
 
 def check_entity(entity) -> str:
     if entity not in VIEW_ENTITIES:
-        raise ServiceError("Saved views exist for companies, contacts and leads only.", "entity")
+        raise ServiceError("Saved views exist for companies, contacts, leads and opportunities only.", "entity")
     return entity
 
 

@@ -152,3 +152,12 @@ def test_list_queries_do_not_grow_with_the_rows(admin_a, org_a, deals):
     many = _list_queries(admin_a, 100)
     assert few == many, f"{few} queries for 6 rows, {many} for 86"
     assert many <= 12, many
+
+
+def test_a_filter_can_be_saved_as_a_view_and_opened_again(admin_a, deals):
+    response = admin_a.post("/acme/views", data={"entity": "opportunities", "name": "Won this quarter",
+                                                 "query": "status=won&closed_from=2026-01-01&closed_to=2026-03-31"})
+    assert response.status_code in (200, 303)
+    page = admin_a.get("/acme/opportunities/").get_data(as_text=True)
+    assert "Won this quarter" in page
+    assert "status=won&amp;closed_from=2026-01-01&amp;closed_to=2026-03-31" in page
