@@ -273,3 +273,17 @@ def test_a_closed_deal_keeps_its_reason(admin_a, org_a, deals):
     created = admin_a.post("/acme/opportunities/new", data={"name": "Won at once", "stage_id": str(deals.won),
                                                             "close_reason": "Signed on the spot"})
     assert created.status_code == 303
+
+
+def test_a_contact_without_a_company_survives_an_untouched_edit(admin_a, org_a, deals):
+    from crm.models import Contact
+
+    with tenant(org_a) as s:
+        loner = Contact(first_name="Solo", last_name="Person")
+        s.add(loner)
+        s.flush()
+        s.get(Opportunity, deals.ids["charlie"]).contact_id = loner.id
+        s.commit()
+        loner_id = loner.id
+    form = admin_a.get(f"/acme/opportunities/{deals.ids['charlie']}/edit", headers=HX).get_data(as_text=True)
+    assert f'<option value="{loner_id}" selected>Solo Person</option>' in form

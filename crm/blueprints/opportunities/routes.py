@@ -61,13 +61,17 @@ def _today():
     return clock.now().astimezone(opportunities.org_timezone()).date()
 
 
-def _contact_choices(company_id) -> list[tuple[int, str]]:
-    """The chosen company's contacts, for the contact picker (one query; none without a company)."""
-    company_id = opportunities.parse_id(company_id)
-    if company_id is None:
+def _contact_choices(company_id, selected=None) -> list[tuple[int, str]]:
+    """The chosen company's contacts for the contact picker, and the deal's current contact
+    even when it has no company (saving the form untouched must not drop it). One query."""
+    company_id, selected = opportunities.parse_id(company_id), opportunities.parse_id(selected)
+    wanted = [Contact.company_id == company_id] if company_id else []
+    if selected:
+        wanted.append(Contact.id == selected)
+    if not wanted:
         return []
     rows = db.session.execute(sa.select(Contact.id, Contact.first_name, Contact.last_name, Contact.email)
-                              .where(Contact.company_id == company_id, Contact.deleted_at.is_(None))
+                              .where(sa.or_(*wanted), Contact.deleted_at.is_(None))
                               .order_by(Contact.last_name, Contact.first_name, Contact.id).limit(200)).all()
     return [(r.id, " ".join(p for p in (r.first_name, r.last_name) if p) or r.email or "(no name)") for r in rows]
 
@@ -77,7 +81,7 @@ def _form_context(values, opportunity: Opportunity | None = None) -> dict:
     return {"stages": opportunities.stages(), "members": opportunities.members(),
             "sources": [(s, opportunities.source_label(s)) for s in LEAD_SOURCES],
             "companies": contact_service.company_choices("", selected=company_id, limit=50),
-            "contacts": _contact_choices(company_id),
+            "contacts": _contact_choices(company_id, values.get("contact_id")),
             "value_locked": opportunity is not None and opportunities.has_line_items(opportunity)}
 
 
