@@ -19,7 +19,6 @@ from zoneinfo import ZoneInfoNotFoundError
 import sqlalchemy as sa
 from flask import has_request_context
 from flask import url_for
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 from werkzeug.routing import BuildError
 
@@ -33,7 +32,6 @@ from crm.models import Lead
 from crm.models import Membership
 from crm.models import Note
 from crm.models import Opportunity
-from crm.models import Notification
 from crm.models import Organization
 from crm.models import Task
 from crm.models import User
@@ -41,6 +39,7 @@ from crm.models.activity import INTERACTION_KINDS
 from crm.models.activity import SENTIMENTS
 from crm.models.activity import TASK_PRIORITIES
 from crm.services import ServiceError
+from crm.services import notifications
 from crm.services import records
 from crm.services import tags as tag_service
 from tenants.context import require_org_id
@@ -298,27 +297,14 @@ def _notify_mentions(note: Note, kind: str, record_label: str) -> Mentions:
     ).all()
     found = {email: (user_id, name) for user_id, name, email in members}
     result.unknown = [email for email in emails if email not in found]
-    me = records.actor_id()
-    keys = {f"mention:note:{note.id}:user:{user_id}": (user_id, name)
-            for user_id, name in found.values() if user_id != me}
-    if not keys:
-        return result
-    existing = set(db.session.scalars(sa.select(Notification.dedupe_key).where(Notification.dedupe_key.in_(keys))))
-    author = db.session.get(User, me).name if me else "Someone"
+    author = notifications.actor_name()
     link = record_url(kind, getattr(note, f"{kind}_id"))
-    for key, (user_id, name) in keys.items():
-        if key in existing:
-            continue
-        try:
-            # The same note saved twice at once notifies once. (The note's row was flushed
-            # before, so on SQLite too this savepoint is nested in an open transaction.)
-            with db.session.begin_nested():
-                db.session.add(Notification(user_id=user_id, kind="mention", dedupe_key=key, link=link,
-                                            message=f"{author} mentioned you in a note on {record_label}"[:300]))
-                db.session.flush()
-        except IntegrityError:
-            continue
-        result.notified.append(name)
+    for user_id, name in found.values():
+        # notify() skips the author, and a key already used (this note saved again, or the
+        # same save racing in another request).
+        if notifications.notify(user_id, "mention", f"{author} mentioned you in a note on {record_label}", link,
+                                f"mention:note:{note.id}:user:{user_id}"):
+            result.notified.append(name)
     return result
 
 
