@@ -17,7 +17,7 @@ from bench import scenarios
 PAGES = {
     "board: 2,000 open deals": f"/{scenarios.ORG}/opportunities/board",
     "dashboard: default period": f"/{scenarios.ORG}/",
-    "dashboard: one owner": f"/{scenarios.ORG}/?owner=mine",
+    "dashboard: one owner": f"/{scenarios.ORG}/?owner={{owner_id}}",
 }
 PIPELINE_TABLES = ("opportunities", "interactions", "opportunity_stage_changes", "opportunity_line_items")
 
@@ -92,9 +92,11 @@ def explain_pages(app, org_id: int) -> None:
     from crm.extensions import db
     from tenants.context import org_context
 
+    owner_id = scenarios._member_ids(app)[scenarios.OWNER]
     client = scenarios.sign_in(app)
     with app.app_context():
-        pages = {title: (url, _captured(client, url)) for title, url in PAGES.items()}
+        pages = {title: (url.format(owner_id=owner_id), _captured(client, url.format(owner_id=owner_id)))
+                 for title, url in PAGES.items()}
     with app.app_context(), org_context(org_id):
         for title, (url, captured) in pages.items():
             print(f"## {title} (GET {url})\n")
