@@ -43,9 +43,19 @@ def _decimal(value, field: str, label: str, example: str) -> Decimal | None:
         number = Decimal(text.replace(",", ""))
     except InvalidOperation:
         raise ServiceError(f"Enter the {label} as a number, for example {example}.", field) from None
+    if number > MAX_VALUE:
+        raise ServiceError(f"That {label} is too large; check the number of digits.", field)
     if number != number.quantize(CENT):
         raise ServiceError(f"Enter the {label} with at most 2 decimals.", field)
     return number.quantize(CENT)
+
+
+def parse_price(value, field: str = "unit_price") -> Decimal:
+    """A unit price; more digits than any price has is refused before the decimal arithmetic
+    (whose 28-digit precision would otherwise fail)."""
+    if len(str(value or "").strip()) > 24:
+        raise ServiceError("That unit price is too large (at most 999,999,999,999.99).", field)
+    return parse_amount(value, field, "unit price")
 
 
 def parse_quantity(value) -> Decimal:
@@ -126,7 +136,7 @@ def add_line_item(opportunity: Opportunity, values: Mapping[str, str]) -> Opport
     product = _active_product(values.get("product_id"))
     quantity = parse_quantity(values.get("quantity") if str(values.get("quantity") or "").strip() else "1")
     price_text = str(values.get("unit_price") or "").strip()
-    unit_price = parse_amount(price_text, "unit_price", "unit price") if price_text else product.unit_price
+    unit_price = parse_price(price_text) if price_text else product.unit_price
     discount = parse_discount(values.get("discount_percent"))
     _check_line(quantity, unit_price, discount)
     position = db.session.scalar(sa.select(sa.func.coalesce(sa.func.max(OpportunityLineItem.position), -1))
@@ -144,7 +154,7 @@ def update_line_item(opportunity: Opportunity, item: OpportunityLineItem, values
     if "unit_price" in values:
         if not str(values.get("unit_price") or "").strip():
             raise ServiceError("Enter the unit price (0 or more, for example 19.99).", "unit_price")
-        unit_price = parse_amount(values.get("unit_price"), "unit_price", "unit price")
+        unit_price = parse_price(values.get("unit_price"))
     else:
         unit_price = item.unit_price
     discount = parse_discount(values.get("discount_percent")) if "discount_percent" in values else item.discount_percent

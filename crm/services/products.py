@@ -16,7 +16,6 @@ from crm.models import OpportunityLineItem
 from crm.models import Product
 from crm.services import ServiceError
 from crm.services import audit
-from crm.services.opportunities import parse_amount
 from crm.services.records import clean_text
 
 STATUSES = ("active", "inactive", "all")
@@ -26,7 +25,9 @@ LIST_LIMIT = 500
 def parse_price(value, field: str = "unit_price") -> Decimal:
     if not str(value or "").strip():
         raise ServiceError("Enter the unit price (0 or more, for example 19.99).", field)
-    return parse_amount(value, field, "unit price")
+    from crm.services.line_items import parse_price as parse_line_price
+
+    return parse_line_price(value, field)
 
 
 def parse_active(value) -> bool:

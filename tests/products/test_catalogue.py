@@ -61,6 +61,7 @@ def test_add_product_by_htmx_answers_the_section_with_a_toast(admin_a, org_a):
     ({"unit_price": "abc"}, "Enter the unit price as a number"),
     ({"unit_price": "1.999"}, "at most 2 decimals"),
     ({"unit_price": "1" * 20}, "too large"),
+    ({"unit_price": "9" * 40}, "too large"),
     ({"unit_price": ""}, "Enter the unit price"),
     ({"name": "Wid\x00get"}, ""),
     ({"sku": "A\x00B"}, ""),
