@@ -460,6 +460,12 @@ def load_timeline(kind: str, record_id: int, limit: int = TIMELINE_LIMIT) -> lis
     ).all()
 
 
+def _deal_names(kind: str, items) -> dict[int, str]:
+    """On a company page, the opportunity each item was logged on (one query, always run)."""
+    ids = {i.opportunity_id for i in items if i.opportunity_id is not None}
+    return dict(db.session.execute(sa.select(Opportunity.id, Opportunity.name).where(Opportunity.id.in_(ids))).all())
+
+
 def _contact_names(kind: str, items) -> dict[int, str]:
     """On a company page, the contact each item was logged on (one query, always run)."""
     if kind != "company":
@@ -476,7 +482,7 @@ def panel_context(kind: str, record, sections=SECTIONS) -> dict:
     """Everything a record page's activity panel shows, in a fixed number of queries.
 
     ``sections`` limits the work to what one fragment needs; the keys it leaves out are
-    simply absent. Queries: interactions, notes, open and done tasks, contact names (a
+    simply absent. Queries: interactions, notes, open and done tasks, contact and deal names (a
     company's page only), members, record tags and tag choices, timeline.
     """
     if kind not in RECORD_MODELS:
@@ -486,7 +492,7 @@ def panel_context(kind: str, record, sections=SECTIONS) -> dict:
         "kind": kind, "record_id": record.id, "key": {f"{kind}_id": record.id}, "label": record_name(kind, record),
         "tz": tz, "now_input": to_local_input(clock.now(), tz), "today": local_now(tz).date(),
         "kinds": INTERACTION_KINDS, "sentiments": SENTIMENTS, "priorities": TASK_PRIORITIES,
-        "contact_names": {},
+        "contact_names": {}, "deal_names": {},
     }
     items: list = []
     if "interactions" in sections:
@@ -501,6 +507,7 @@ def panel_context(kind: str, record, sections=SECTIONS) -> dict:
         panel["members"] = records.active_members()
     if kind == "company" and {"interactions", "notes", "tasks"} & set(sections):
         panel["contact_names"] = _contact_names(kind, items)
+        panel["deal_names"] = _deal_names(kind, items)
     if "tags" in sections:
         panel["tags"] = tag_service.tags_of(kind, record.id)
         on = {t.id for t in panel["tags"]}

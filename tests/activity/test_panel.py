@@ -78,8 +78,8 @@ def test_panel_context_takes_the_same_number_of_queries_for_1_and_30_items(app, 
                             "members": 5}
     assert queries_one == queries_thirty
     # organization (timezone), interactions, notes, open tasks, done tasks, members, record tags, all tags,
-    # timeline; a company also names the contacts its items were logged on.
-    assert queries_thirty == (10 if kind == "company" else 9)
+    # timeline; a company also names the contacts and the deals its items were logged on.
+    assert queries_thirty == (11 if kind == "company" else 9)
 
 
 def test_the_rendered_company_page_names_the_contacts(app, admin_a, org_a):

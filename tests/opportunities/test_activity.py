@@ -38,7 +38,8 @@ def test_an_interaction_on_a_deal_shows_on_the_deal_and_its_company(admin_a, org
         assert (interaction.opportunity_id, interaction.company_id, interaction.contact_id) == \
             (alpha, deals.company, None)
     assert "Pricing call" in text_of(admin_a.get(f"/acme/opportunities/{alpha}"))
-    assert "Pricing call" in text_of(admin_a.get(f"/acme/companies/{deals.company}"))
+    company_page = text_of(admin_a.get(f"/acme/companies/{deals.company}"))
+    assert "Pricing call" in company_page and "on deal Alpha renewal" in company_page
     assert "Pricing call" not in text_of(admin_a.get(f"/acme/opportunities/{deals.ids['bravo']}"))
     timeline = text_of(admin_a.get(panel_url(alpha, "timeline"), headers=HX))
     assert "Call logged: “Pricing call”" in timeline
