@@ -65,6 +65,10 @@ def load(owner_id: int | None = None) -> list[Column]:
 
 
 def _cards(owner_id: int | None, since) -> list:
+    return db.session.execute(cards_query(owner_id, since)).all()
+
+
+def cards_query(owner_id: int | None, since):
     """Cards as plain rows, company and owner names joined in; closed columns ranked by how
     recently each deal closed and cut at ``CLOSED_SHOWN``."""
     recent = sa.func.row_number().over(partition_by=Opportunity.stage_id,
@@ -81,10 +85,8 @@ def _cards(owner_id: int | None, since) -> list:
     if owner_id is not None:
         query = query.where(Opportunity.owner_id == owner_id)
     ranked = query.subquery()
-    rows = db.session.execute(
-        sa.select(ranked).where(sa.or_(ranked.c.stage_kind == "open", ranked.c.recent <= CLOSED_SHOWN))
-        .order_by(ranked.c.expected_close_on.is_(None), ranked.c.expected_close_on, ranked.c.id)).all()
-    return rows
+    return (sa.select(ranked).where(sa.or_(ranked.c.stage_kind == "open", ranked.c.recent <= CLOSED_SHOWN))
+            .order_by(ranked.c.expected_close_on.is_(None), ranked.c.expected_close_on, ranked.c.id))
 
 
 def card(opportunity_id: int):

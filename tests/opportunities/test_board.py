@@ -170,7 +170,7 @@ def test_a_drop_answers_the_card_and_both_columns_figures(admin_a, org_a):
     html = response.get_data(as_text=True)
     soup = BeautifulSoup(html, "html.parser")
     card = soup.find(id=f"opportunity-card-{deal_id}")
-    assert card is not None and card.find("option", selected=True)["value"] == str(stages["Negotiation"])
+    assert card is not None and "Initech renewal" in card.get_text() and card.find("a", class_="board-move")
     assert soup.find(id=f"stage-head-{stages['Proposal']}")["hx-swap-oob"] == "true"
     assert figures(soup, stages["Proposal"]) == ("1", "USD 300.00", "USD 150.00")
     assert figures(soup, stages["Negotiation"]) == ("1", "USD 1,000.00", "USD 750.00")
@@ -194,8 +194,10 @@ def test_dropping_into_won_asks_why_then_closes_the_deal(app, admin_a, org_a):
     assert asked.status_code == 422
     assert asked.headers["HX-Retarget"] == "#board-dialog"
     dialog = BeautifulSoup(asked.get_data(as_text=True), "html.parser").find("dialog")
-    assert "Move “Initech renewal” to Closed Won" in dialog.get_text()
+    assert "Move “Initech renewal”" in dialog.get_text()
+    assert dialog.find("option", selected=True)["value"] == str(stages["Closed Won"])
     assert dialog.find("textarea", attrs={"name": "reason"}).has_attr("required")
+    assert dialog.find(id="move-reason-error").get_text() == "Say why the deal was won."
     assert dialog.find("button", attrs={"data-cancel": True})["hx-target"] == "#board-columns"
     assert deal(org_a, deal_id).stage_id == stages["Negotiation"]
 
@@ -252,8 +254,11 @@ def test_a_refused_drop_redraws_the_board_and_says_why(admin_a, org_a, bad):
 def test_another_organizations_stage_is_refused_and_nothing_changes(admin_a, org_a, org_b):
     foreign = stage_ids(org_b)["Closed Lost"]
     deal_id = add_deal(org_a, "Initech renewal", "Proposal")
-    response = move(admin_a, deal_id, foreign, reason="sneaky")
+    response = move(admin_a, deal_id, foreign)
     assert response.status_code == 422 and "Choose one of your pipeline" in response.headers["HX-Trigger"]
+    from_menu = move(admin_a, deal_id, foreign, reason="sneaky")
+    assert from_menu.status_code == 422 and from_menu.headers["HX-Retarget"] == "#board-dialog"
+    assert "Choose one of your pipeline" in text_of(from_menu)
     with tenant(org_a):
         assert db.session.scalar(sa.select(sa.func.count()).select_from(OpportunityStageChange)) == 1
     assert deal(org_a, deal_id).closed_at is None
@@ -274,24 +279,50 @@ def test_a_stage_deleted_meanwhile_puts_the_card_back(admin_a, org_a):
 
 # Without JavaScript, and from the record page
 
-def test_the_stage_menu_works_without_javascript(admin_a, org_a):
+def test_the_move_link_works_without_javascript(admin_a, org_a):
     stages = stage_ids(org_a)
-    deal_id = add_deal(org_a, "Initech renewal", "Proposal")
-    page = BeautifulSoup(admin_a.get(BOARD).get_data(as_text=True), "html.parser")
-    form = page.find(id=f"opportunity-card-{deal_id}").find("form", class_="stage-menu")
-    assert form["method"] == "post" and form.find("button").get_text() == "Move"
-    data = {i["name"]: i["value"] for i in form.find_all("input")}
-    response = admin_a.post(form["action"], data={**data, "stage_id": stages["Negotiation"]})
-    assert response.status_code == 303 and response.headers["Location"] == BOARD
+    deal_id = add_deal(org_a, "Initech renewal", "Proposal", owner="admin@acme.example")
+    page = BeautifulSoup(admin_a.get(BOARD + "?owner=mine").get_data(as_text=True), "html.parser")
+    link = page.find(id=f"opportunity-card-{deal_id}").find("a", class_="board-move")
+    assert "Initech renewal to another stage" in link.get_text()
+    menu = admin_a.get(link["href"])
+    assert menu.status_code == 200
+    form = BeautifulSoup(menu.get_data(as_text=True), "html.parser").find("form", class_="move-form")
+    assert form.find("option", selected=True)["value"] == str(stages["Proposal"])
+    fields = {i["name"]: i["value"] for i in form.find_all("input")}
+    response = admin_a.post(form["action"], data={**fields, "stage_id": stages["Negotiation"]})
+    assert response.status_code == 303 and response.headers["Location"] == BOARD + "?owner=mine"
     assert deal(org_a, deal_id).stage_id == stages["Negotiation"]
 
-    asked = admin_a.post(form["action"], data={**data, "stage_id": stages["Closed Lost"]})
-    assert asked.status_code == 422 and "Why was the deal lost?" in text_of(asked)
-    reason_form = BeautifulSoup(asked.get_data(as_text=True), "html.parser").find("form", class_="move-form")
-    fields = {i["name"]: i["value"] for i in reason_form.find_all("input")}
-    done = admin_a.post(reason_form["action"], data={**fields, "reason": "No budget this year"})
-    assert done.status_code == 303 and done.headers["Location"] == BOARD
+    asked = admin_a.post(form["action"], data={**fields, "stage_id": stages["Closed Lost"]})
+    assert asked.status_code == 422 and "Say why the deal was lost." in text_of(asked)
+    again = BeautifulSoup(asked.get_data(as_text=True), "html.parser").find("form", class_="move-form")
+    assert again.find("option", selected=True)["value"] == str(stages["Closed Lost"])
+    fields = {i["name"]: i["value"] for i in again.find_all("input")}
+    done = admin_a.post(again["action"], data={**fields, "stage_id": stages["Closed Lost"],
+                                               "reason": "No budget this year"})
+    assert done.status_code == 303
     assert deal(org_a, deal_id).close_reason == "No budget this year"
+
+
+def test_the_move_menu_opens_as_a_dialog_over_the_board(admin_a, org_a):
+    stages = stage_ids(org_a)
+    deal_id = add_deal(org_a, "Initech renewal", "Proposal")
+    response = admin_a.get(f"/acme/opportunities/{deal_id}/stage?next=/acme/opportunities/board&owner=mine",
+                           headers={**HX, "HX-Target": "board-dialog"})
+    assert response.status_code == 200
+    dialog = BeautifulSoup(response.get_data(as_text=True), "html.parser").find("dialog", id="move-dialog")
+    form = dialog.find("form")
+    assert form["hx-target"] == f"#opportunity-card-{deal_id}"
+    assert {i["name"]: i["value"] for i in form.find_all("input") if i["name"] in ("board", "owner")} == {
+        "board": "1", "owner": "mine"}
+    assert [o.get_text() for o in form.find_all("option")][-2:] == ["Closed Won (won)", "Closed Lost (lost)"]
+    moved = admin_a.post(form["hx-post"], data={"stage_id": stages["Qualification"], "board": "1", "owner": "mine",
+                                                "reason": "", "note": "Back to discovery"}, headers=HX)
+    assert moved.status_code == 200 and f'id="stage-head-{stages["Qualification"]}"' in moved.get_data(as_text=True)
+    bad = admin_a.post(form["hx-post"], data={"stage_id": "abc", "board": "1", "reason": ""}, headers=HX)
+    assert bad.status_code == 422 and bad.headers["HX-Retarget"] == "#board-dialog"
+    assert "Choose one of your pipeline" in text_of(bad)
 
 
 def test_a_plain_refusal_goes_back_with_the_message_and_never_off_site(admin_a, org_a):

@@ -2,6 +2,8 @@
 stage menu, on the board or on the record page)."""
 
 import json
+from functools import partial
+from urllib.parse import urlencode
 
 from flask import abort
 from flask import current_app
@@ -12,11 +14,11 @@ from flask import render_template
 from flask import request
 from flask import url_for
 from flask_login import current_user
-from markupsafe import Markup
-from markupsafe import escape
 
 from crm.blueprints.common import get_or_404
 from crm.blueprints.opportunities import bp
+from crm.blueprints.opportunities.cards import CardUrls
+from crm.blueprints.opportunities.cards import render_cards
 from crm.extensions import db
 from crm.htmx import is_htmx
 from crm.htmx import render
@@ -48,17 +50,10 @@ def _owner_filter(value) -> tuple[str, int | None, str | None]:
 
 
 def _url_template(endpoint: str) -> str | None:
-    """A %-template of a per-deal URL: building 2,000 URLs one by one costs more than the page."""
+    """A %-template of a per-deal URL; None while the endpoint does not exist."""
     if endpoint not in current_app.view_functions:
         return None
     return url_for(endpoint, opportunity_id=_SENTINEL).replace("%", "%%").replace(str(_SENTINEL), "%d")
-
-
-def _options(stages) -> dict:
-    """Per current stage, the stage <select>'s options with that one selected (built once)."""
-    return {current.id: Markup("".join(
-        f'<option value="{s.id}"{" selected" if s.id == current.id else ""}>{escape(s.name)}</option>'
-        for s in stages)) for current in stages}
 
 
 def _board_url(owner: str) -> str:
@@ -66,11 +61,13 @@ def _board_url(owner: str) -> str:
 
 
 def _context(stages, owner: str) -> dict:
-    return dict(stages=stages, owner=owner, currency=_currency(), can_move=can("opportunities.edit"),
-                options=_options(stages), next=_board_url(owner), recent_days=board_service.RECENT_DAYS,
-                list_url=url_for("opportunities.opportunities_list"),
-                urls={"move": _url_template("opportunities.opportunities_move"),
-                      "show": _url_template("opportunities.opportunities_show")})
+    urls = CardUrls(move=_url_template("opportunities.opportunities_move"),
+                    show=_url_template("opportunities.opportunities_show"))
+    board_cards = partial(render_cards, urls=urls, currency=_currency(), can_move=can("opportunities.edit"),
+                          back=urlencode({"next": _board_url(owner), "owner": owner}))
+    return dict(stages=stages, owner=owner, board_cards=board_cards, can_move=can("opportunities.edit"),
+                currency=_currency(), recent_days=board_service.RECENT_DAYS,
+                list_url=url_for("opportunities.opportunities_list"))
 
 
 def _currency() -> str:
@@ -98,7 +95,7 @@ def _live(opportunity_id) -> Opportunity:
 
 def _next() -> str:
     """Where a plain form goes back to: a path on this site, else the board."""
-    target = (request.form.get("next") or "").strip()
+    target = (request.values.get("next") or "").strip()
     if target.startswith("/") and not target.startswith("//") and "\\" not in target and len(target) < 500 \
             and all(32 < ord(c) < 127 for c in target):
         return target
@@ -111,12 +108,36 @@ def _with_headers(response, **headers):
     return response
 
 
+def _from_board() -> bool:
+    return is_htmx() and (request.values.get("board") == "1" or request.headers.get("HX-Target") == "board-dialog")
+
+
+def _menu(opportunity, *, chosen, error=None, values=None, status=200):
+    """The stage menu with the reason and note: a dialog over the board, else a page."""
+    on_board = _from_board()
+    owner, _, _ = _owner_filter(request.values.get("owner")) if on_board else ("", None, None)
+    context = dict(opportunity=opportunity, stages=pipeline.list_stages(), chosen=chosen, error=error,
+                   values=values or {}, board=on_board, owner=owner, next=_next())
+    if on_board:
+        body = render_template("opportunities/_move_dialog.html", **context)
+        return _with_headers(make_response(body, status), HX_Retarget="#board-dialog", HX_Reswap="innerHTML")
+    return make_response(render_template("opportunities/move.html", **context), status)
+
+
+@bp.get("/<int:opportunity_id>/stage")
+@require("opportunities.edit")
+def opportunities_move_form(opportunity_id):
+    """Pick the deal's new stage (and say why, for won or lost): the keyboard's way to move it."""
+    opportunity = _live(opportunity_id)
+    return _menu(opportunity, chosen=stage_moves.find_stage(request.args.get("stage_id")))
+
+
 @bp.post("/<int:opportunity_id>/stage")
 @require("opportunities.edit")
 def opportunities_move(opportunity_id):
     """Move a deal to another stage; won and lost stages first ask why."""
     opportunity = _live(opportunity_id)
-    on_board = is_htmx() and request.form.get("board") == "1"
+    on_board = _from_board()
     owner, owner_id, _ = _owner_filter(request.form.get("owner")) if on_board else ("", None, None)
     from_stage_id = opportunity.stage_id
     try:
@@ -148,17 +169,12 @@ def _moved_on_board(opportunity_id: int, stage_ids: set, owner: str, owner_id: i
 
 
 def _refused(opportunity_id: int, error: ServiceError, on_board: bool, owner: str, owner_id: int | None):
-    """A refused move: the reason form when one is missing or wrong, else the message, with the
-    board redrawn so that a dragged card goes back where it was."""
+    """A refused move: the menu again with the message when it came from the menu or lacks a
+    reason; else (a drop) the message, with the board redrawn so that the card goes back."""
     opportunity = _live(opportunity_id)
-    stage = stage_moves.find_stage(request.form.get("stage_id"))
-    if error.field in ("reason", "note") and stage is not None:
-        context = dict(opportunity=opportunity, stage=stage, error=error, values=request.form, board=on_board,
-                       owner=owner, next=_next())
-        if on_board:
-            body = render_template("opportunities/_move_dialog.html", **context)
-            return _with_headers(make_response(body, 422), HX_Retarget="#board-dialog", HX_Reswap="innerHTML")
-        return make_response(render_template("opportunities/move.html", **context), 422)
+    if error.field in ("reason", "note") or "reason" in request.form:
+        return _menu(opportunity, chosen=stage_moves.find_stage(request.form.get("stage_id")), error=error,
+                     values=request.form, status=422)
     if on_board:
         columns = board_service.load(owner_id)
         body = render_template("opportunities/_board.html", columns=columns,

@@ -1,14 +1,20 @@
-// The stage board: drag a card to another column (SortableJS), and the reason dialog.
+// The stage board: drag a card to another column (SortableJS), and the stage menu dialog.
 //
-// A drop submits the card's own stage menu with the new column's stage, so dragging and the
-// keyboard's Move button make the same request. The server answers with the card, both
-// columns' figures out of band, or the reason dialog, or the redrawn board (card put back).
+// A drop posts the card's new stage to the URL of its "Move…" link, as the menu's form does.
+// The server answers with the card and both columns' figures (out of band), or with the
+// dialog asking why a deal was won or lost, or with the board redrawn (the card put back).
 (function () {
-  function submitMove(card, stageId) {
-    var form = card.querySelector("form.stage-menu");
-    if (!form) { return; }
-    form.elements.stage_id.value = stageId;
-    form.requestSubmit();
+  function columns() { return document.getElementById("board-columns"); }
+
+  function postMove(card, stageId) {
+    var link = card.querySelector("a.board-move");
+    if (!link) { return; }
+    htmx.ajax("POST", link.pathname, {
+      source: card,
+      target: card,
+      swap: "outerHTML",
+      values: {stage_id: stageId, board: "1", owner: columns().dataset.owner || ""}
+    });
   }
 
   function makeSortable(list) {
@@ -18,47 +24,53 @@
       group: "board",
       sort: false,
       draggable: ".board-card",
-      filter: "a, select, button, input, textarea, label",
+      filter: "a, button, input, select, textarea",
       preventOnFilter: false,
       forceFallback: true,
       fallbackTolerance: 3,
       animation: 150,
-      onAdd: function (event) { submitMove(event.item, list.dataset.stageId); }
+      onAdd: function (event) { postMove(event.item, list.dataset.stageId); }
     });
   }
 
   function openDialog(root) {
-    var dialog = root.id === "move-dialog" ? root : root.querySelector && root.querySelector("#move-dialog");
-    if (dialog && !dialog.open && dialog.showModal) {
-      dialog.showModal();
-      var reason = dialog.querySelector("textarea[name=reason]");
-      if (reason) { reason.focus(); }
-      dialog.addEventListener("cancel", function (event) {
-        event.preventDefault();
-        var cancel = dialog.querySelector("[data-cancel]");
-        if (cancel) { cancel.click(); }
-      });
-    }
+    var dialog = root.id === "move-dialog" ? root : root.querySelector("#move-dialog");
+    if (!dialog || dialog.open || !dialog.showModal) { return; }
+    dialog.addEventListener("cancel", function (event) {
+      event.preventDefault();
+      var cancel = dialog.querySelector("[data-cancel]");
+      if (cancel) { cancel.click(); }
+    });
+    dialog.showModal();
+    var first = dialog.querySelector("[autofocus]");
+    if (first) { first.focus(); }
   }
 
   htmx.onLoad(function (root) {
     if (!root.querySelectorAll) { return; }
-    if (document.querySelector(".board .stage-menu")) {
+    if (document.querySelector(".board .board-move")) {
       root.querySelectorAll(".board-cards[data-stage-id]").forEach(makeSortable);
-      if (root.matches && root.matches(".board-cards[data-stage-id]")) { makeSortable(root); }
     }
     openDialog(root);
   });
 
-  // The stage menu on the board moves the card to its new column first, as a drop would.
+  // "Move…" opens the stage menu over the board (one listener for every card).
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest && event.target.closest(".board a.board-move");
+    if (!link || event.ctrlKey || event.metaKey || event.shiftKey || event.button !== 0) { return; }
+    event.preventDefault();
+    htmx.ajax("GET", link.getAttribute("href"), {source: link, target: "#board-dialog", swap: "innerHTML"});
+  });
+
+  // The menu's Move puts the card in its new column first, where a drop would have put it,
+  // so that the answer (the card) replaces it there.
   document.addEventListener("submit", function (event) {
     var form = event.target;
-    if (!form.matches || !form.matches(".board .stage-menu")) { return; }
-    var card = form.closest(".board-card");
+    if (!form.matches || !form.matches("#board-dialog form[data-card]")) { return; }
+    var card = document.getElementById(form.dataset.card);
     var column = document.getElementById("stage-cards-" + form.elements.stage_id.value);
-    if (!card || !column || card.parentElement === column) { return; }
-    var focused = document.activeElement;
-    column.insertBefore(card, column.firstChild);
-    if (focused && card.contains(focused)) { focused.focus(); }
+    if (card && column && card.parentElement !== column) {
+      column.insertBefore(card, column.firstChild);
+    }
   }, true);
 })();
