@@ -395,3 +395,13 @@ def test_a_deleted_deal_cannot_be_moved(admin_a, org_a):
         db.session.get(Opportunity, deal_id).deleted_at = clock.now()
         db.session.commit()
     assert move(admin_a, deal_id, stages["Negotiation"]).status_code == 404
+
+
+def test_cards_show_hostile_names_as_text(admin_a, org_a):
+    stages = stage_ids(org_a)
+    add_deal(org_a, '<script>alert(1)</script>', "Proposal", company='"><img src=x onerror=alert(2)>',
+             owner="sales.rep@acme.example")
+    html = admin_a.get(BOARD).get_data(as_text=True)
+    cards = column(html, stages["Proposal"])
+    assert cards.find("script") is None and cards.find("img") is None
+    assert '<script>alert(1)</script>' in cards.get_text() and '"><img src=x onerror=alert(2)>' in cards.get_text()
