@@ -109,7 +109,12 @@ def refusal(lead: Lead) -> ServiceError | None:
         return AlreadyConverted(f"This lead was converted on {when}; it cannot be converted again.")
     if lead.status != "qualified" or missing(lead):
         gaps = missing(lead)
-        how = f"fill in {listed(gaps)}, then qualify it." if gaps else "use Qualify on the lead's page."
+        if not gaps:
+            how = "use Qualify on the lead's page."
+        elif lead.status == "qualified":
+            how = f"fill in {listed(gaps)} first."
+        else:
+            how = f"fill in {listed(gaps)}, then qualify it."
         return NotQualified(f"Qualify the lead before converting it: {how}")
     return None
 

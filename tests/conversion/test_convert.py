@@ -190,6 +190,14 @@ def test_a_complete_but_unqualified_lead_is_refused_too(admin_a, org_a):
     assert "Qualify the lead before converting it: use Qualify on the lead's page." in text_of(response)
 
 
+def test_a_lead_marked_qualified_without_its_qualification_is_refused(admin_a, org_a):
+    lead_id = make_lead(org_a, qualified=False, status="qualified", budget=Decimal("10"))
+    response = admin_a.post(f"/acme/leads/{lead_id}/convert", data=convert_form(org_a))
+    assert response.status_code == 409
+    assert "Qualify the lead before converting it: fill in authority, need and timeline first." in text_of(response)
+    assert counts(org_a) == NOTHING
+
+
 def test_converting_twice_is_refused_with_links_to_what_it_became(admin_a, org_a):
     lead_id = make_lead(org_a)
     assert admin_a.post(f"/acme/leads/{lead_id}/convert", data=convert_form(org_a)).status_code == 303
