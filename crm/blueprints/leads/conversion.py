@@ -79,7 +79,7 @@ def leads_qualification_update(lead_id):
     if not wants_fragment():
         flash("Qualification saved.", "success")
         return redirect(url_for("leads.leads_show", lead_id=lead.id), 303)
-    return _section(lead, trigger=toast("Qualification saved."))
+    return _section(lead, trigger={**toast("Qualification saved."), "activity-changed": True})
 
 
 @bp.post("/<int:lead_id>/qualify")
@@ -99,7 +99,8 @@ def leads_qualify(lead_id):
     if not wants_fragment():
         flash(f"{lead.full_name} is qualified.", "success")
         return redirect(url_for("leads.leads_show", lead_id=lead.id), 303)
-    return _section(lead, trigger=toast(f"{lead.full_name} is qualified."), oob_details=True)
+    return _section(lead, trigger={**toast(f"{lead.full_name} is qualified."), "activity-changed": True},
+                    oob_details=True)
 
 
 def _convert_page(lead: Lead, status: int = 200, values=None, errors=None):
