@@ -317,10 +317,13 @@ def converted_records(lead: Lead) -> dict:
     """What a converted lead became, for its page's links (three primary-key reads at most)."""
     if lead.converted_at is None:
         return {}
-    return {"company": db.session.get(Company, lead.converted_company_id) if lead.converted_company_id else None,
-            "contact": db.session.get(Contact, lead.converted_contact_id) if lead.converted_contact_id else None,
-            "opportunity": db.session.get(Opportunity, lead.converted_opportunity_id)
-            if lead.converted_opportunity_id else None}
+
+    def live(model, record_id):
+        record = db.session.get(model, record_id) if record_id else None
+        return record if record is not None and record.deleted_at is None else None
+
+    return {"company": live(Company, lead.converted_company_id), "contact": live(Contact, lead.converted_contact_id),
+            "opportunity": live(Opportunity, lead.converted_opportunity_id)}
 
 
 def lead_converted_into(contact_id: int) -> Lead | None:

@@ -209,6 +209,9 @@ def test_converting_twice_is_refused_with_links_to_what_it_became(admin_a, org_a
     assert f'href="/acme/companies/{converted.converted_company_id}"' in again.get_data(as_text=True)
     assert counts(org_a) == {"companies": 1, "contacts": 1, "opportunities": 1}
     assert "This lead was converted on" in text_of(admin_a.get(f"/acme/leads/{lead_id}/convert"))
+    admin_a.post(f"/acme/contacts/{converted.converted_contact_id}/delete")
+    page = text_of(admin_a.get(f"/acme/leads/{lead_id}"))
+    assert "a contact since deleted" in page
 
 
 def test_a_deleted_lead_is_404(admin_a, org_a):
