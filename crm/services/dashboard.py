@@ -28,11 +28,12 @@ from crm.models import Lead
 from crm.models import Opportunity
 from crm.models import PipelineStage
 from crm.models import User
+from crm.models.leads import LEAD_STATUSES
 from crm.models.leads import lead_name
 from crm.services.stage_moves import effective_probability_sql
 
 CENT = Decimal("0.01")
-ACTIVE_LEAD_EXCLUDED = ("converted", "unqualified")
+ACTIVE_LEAD_STATUSES = tuple(s for s in LEAD_STATUSES if s not in ("converted", "unqualified"))
 TOP_DEALS = 5
 RECENT_INTERACTIONS = 10
 PERIODS = (("this_month", "This month"), ("last_month", "Last month"), ("this_quarter", "This quarter"),
@@ -240,8 +241,7 @@ def compute(filters: Filters, zone, *, companies: bool, leads: bool, opportuniti
     owner_id = filters.owner_id
     _headline(board, start, end, owner_id, companies, leads, opportunities)
     if opportunities:
-        board.forecast = _forecast(owner_id)
-        board.stages = _stages(owner_id)
+        _open_deals(board, owner_id)
         board.top_deals = _top_deals(owner_id)
     if leads:
         board.sources = _sources(start, end, owner_id)
@@ -258,27 +258,29 @@ def _headline(board: Dashboard, start, end, owner_id, companies, leads, opportun
                            Company.owner_id, owner_id)
         columns.append(customers.scalar_subquery().label("customers"))
     if leads:
-        created = sa.and_(Lead.created_at >= start, Lead.created_at < end)
-        lead_figures = _owned(sa.select(
-            sa.func.count().filter(Lead.status.not_in(ACTIVE_LEAD_EXCLUDED)).label("active_leads"),
-            sa.func.count().filter(created).label("leads_created"),
-            sa.func.count().filter(created, Lead.status == "converted").label("leads_converted"))
-            .select_from(Lead).where(Lead.deleted_at.is_(None)), Lead.owner_id, owner_id).subquery()
-        columns.extend(lead_figures.c)
-        froms.append(lead_figures)
+        # Two index ranges, (org_id, status) and (org_id, created_at), rather than one scan of every lead.
+        active = _owned(sa.select(sa.func.count().label("active_leads")).select_from(Lead)
+                        .where(Lead.deleted_at.is_(None), Lead.status.in_(ACTIVE_LEAD_STATUSES)),
+                        Lead.owner_id, owner_id)
+        columns.append(active.scalar_subquery().label("active_leads"))
+        created = _owned(sa.select(
+            sa.func.count().label("leads_created"),
+            sa.func.count().filter(Lead.status == "converted").label("leads_converted"))
+            .select_from(Lead).where(Lead.deleted_at.is_(None), Lead.created_at >= start, Lead.created_at < end),
+            Lead.owner_id, owner_id).subquery()
+        columns.extend(created.c)
+        froms.append(created)
     if opportunities:
-        is_open = PipelineStage.kind == "open"
-        closed = sa.and_(Opportunity.closed_at >= start, Opportunity.closed_at < end)
-        won = sa.and_(PipelineStage.kind == "won", closed)
+        # Deals closed in the period only: a range of the (org_id, closed_at) index.
+        won = PipelineStage.kind == "won"
         deal_figures = _owned(sa.select(
-            sa.func.count().filter(is_open).label("open_count"),
-            sa.func.sum(Opportunity.value).filter(is_open).label("pipeline_value"),
             sa.func.count().filter(won).label("won_count"),
-            sa.func.count().filter(PipelineStage.kind == "lost", closed).label("lost_count"),
+            sa.func.count().filter(PipelineStage.kind == "lost").label("lost_count"),
             sa.func.sum(Opportunity.value).filter(won).label("won_value"),
             sa.func.sum(_days_between(Opportunity.created_at, Opportunity.closed_at)).filter(won).label("won_days"))
             .select_from(Opportunity).join(PipelineStage, PipelineStage.id == Opportunity.stage_id)
-            .where(Opportunity.deleted_at.is_(None)), Opportunity.owner_id, owner_id).subquery()
+            .where(Opportunity.deleted_at.is_(None), Opportunity.closed_at >= start, Opportunity.closed_at < end),
+            Opportunity.owner_id, owner_id).subquery()
         columns.extend(deal_figures.c)
         froms.append(deal_figures)
     if not columns:
@@ -298,32 +300,34 @@ def _headline(board: Dashboard, start, end, owner_id, companies, leads, opportun
         setattr(board, name, value)
 
 
-def _forecast(owner_id) -> list[Month]:
+def _open_deals(board: Dashboard, owner_id) -> None:
+    """Open deals counted once, per stage and expected close month; the forecast, the stage
+    figures and the pipeline totals are sums of these few rows (at most stages x months)."""
     month = _month_key(Opportunity.expected_close_on).label("month")
     weighted = sa.func.sum(Opportunity.value * effective_probability_sql())
-    query = _owned(sa.select(month, sa.func.count(), sa.func.sum(Opportunity.value), weighted)
+    query = _owned(sa.select(Opportunity.stage_id, month, sa.func.count(), sa.func.sum(Opportunity.value), weighted)
                    .select_from(Opportunity).join(PipelineStage, PipelineStage.id == Opportunity.stage_id)
                    .where(Opportunity.deleted_at.is_(None), PipelineStage.kind == "open")
-                   .group_by(month), Opportunity.owner_id, owner_id)
-    months = []
-    for key, count, value, weighted_sum in db.session.execute(query):
-        start = date(int(key[:4]), int(key[5:7]), 1) if key else None
-        months.append(Month(start, count, _money(value), (Decimal(str(weighted_sum or 0)) / 100).quantize(CENT)))
-    return sorted(months, key=lambda m: (m.start is None, m.start or date.min))
-
-
-def _stages(owner_id) -> list:
-    """Every open stage in pipeline order, with the count and value of its live deals."""
-    joined = sa.and_(Opportunity.stage_id == PipelineStage.id, Opportunity.deleted_at.is_(None))
-    if owner_id is not None:
-        joined = sa.and_(joined, Opportunity.owner_id == owner_id)
-    rows = db.session.execute(
-        sa.select(PipelineStage.id, PipelineStage.name, sa.func.count(Opportunity.id), sa.func.sum(Opportunity.value))
-        .outerjoin(Opportunity, joined)
-        .where(PipelineStage.kind == "open")
-        .group_by(PipelineStage.id, PipelineStage.name, PipelineStage.position)
-        .order_by(PipelineStage.position, PipelineStage.id))
-    return [(stage_id, name, count, _money(value)) for stage_id, name, count, value in rows]
+                   .group_by(Opportunity.stage_id, month), Opportunity.owner_id, owner_id)
+    months: dict[str | None, list] = {}
+    stages: dict[int, list] = {}
+    for stage_id, key, count, value, weighted_sum in db.session.execute(query):
+        value, weighted_sum = Decimal(str(value or 0)), Decimal(str(weighted_sum or 0))
+        for bucket in (months.setdefault(key, [0, Decimal(0), Decimal(0)]),
+                       stages.setdefault(stage_id, [0, Decimal(0), Decimal(0)])):
+            bucket[0] += count
+            bucket[1] += value
+            bucket[2] += weighted_sum
+    board.forecast = sorted((Month(date(int(k[:4]), int(k[5:7]), 1) if k else None, n, _money(v),
+                                   (w / 100).quantize(CENT)) for k, (n, v, w) in months.items()),
+                            key=lambda m: (m.start is None, m.start or date.min))
+    board.open_count = sum(n for n, _, _ in stages.values())
+    board.pipeline_value = _money(sum((v for _, v, _ in stages.values()), Decimal(0)))
+    open_stages = db.session.execute(sa.select(PipelineStage.id, PipelineStage.name)
+                                     .where(PipelineStage.kind == "open")
+                                     .order_by(PipelineStage.position, PipelineStage.id)).all()
+    board.stages = [(stage_id, name, stages.get(stage_id, [0])[0], _money(stages.get(stage_id, [0, 0])[1]))
+                    for stage_id, name in open_stages]
 
 
 def _sources(start, end, owner_id) -> list:
