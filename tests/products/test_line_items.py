@@ -3,10 +3,13 @@
 from decimal import Decimal
 
 import pytest
+import sqlalchemy as sa
 from bs4 import BeautifulSoup
 
+from crm import clock
 from crm.extensions import db
 from crm.models import Opportunity
+from crm.models import OpportunityLineItem
 from crm.services.line_items import line_total
 from tests.helpers import counted
 from tests.helpers import tenant
@@ -27,8 +30,6 @@ def lines_url(deal, item=None, action=""):
 
 
 def item_ids(org, deal):
-    from crm.models import OpportunityLineItem
-    import sqlalchemy as sa
     with tenant(org):
         return list(db.session.scalars(sa.select(OpportunityLineItem.id)
                                        .where(OpportunityLineItem.opportunity_id == deal)
@@ -160,7 +161,6 @@ def test_other_organizations_ids_are_404_and_nothing_changes(admin_a, org_a, org
     admin_a.post(lines_url(deal), data={"product_id": ours})
     (item,) = item_ids(org_a, deal)
     with tenant(org_b):
-        from crm.models import OpportunityLineItem
         line = OpportunityLineItem(opportunity_id=their_deal, product_id=theirs, name="Theirs", quantity=1,
                                    unit_price=Decimal("7"), discount_percent=0)
         db.session.add(line)
@@ -193,7 +193,6 @@ def test_a_line_of_another_deal_is_404(admin_a, org_a):
 def test_deleted_deal_is_404(admin_a, org_a):
     widget = make_product(org_a)
     deal = make_deal(org_a)
-    from crm import clock
     with tenant(org_a):
         db.session.get(Opportunity, deal).deleted_at = clock.now()
         db.session.commit()
