@@ -204,3 +204,47 @@ def test_a_stage_with_deals_cannot_be_deleted_and_history_survives_its_deletion(
         assert [(r.from_name, r.to_name) for r in stage_moves.history_for(deal)][:2] == [
             ("Demo", "Proposal"), ("Prospecting", "Demo")]
         assert db.session.get(Opportunity, binned.id).stage_id == stages()["Prospecting"].id
+
+
+@pytest.mark.postgres
+def test_two_moves_at_once_leave_two_history_rows_that_follow_each_other(app, admin_a, org_a, monkeypatch):
+    """Both requests have loaded the deal in Proposal before either locks it: the second must
+    wait for the first's row lock and record its move from where the first left the deal."""
+    import threading
+
+    from tests.conftest import ON_POSTGRES
+
+    if not ON_POSTGRES:
+        pytest.skip("PostgreSQL only: SQLite serialises writers")
+    with tenant(org_a):
+        deal_id = make_deal(stage="Proposal").id
+        targets = {"admin": stages()["Negotiation"].id, "manager": stages()["Closed Lost"].id}
+        db.session.commit()
+    manager = app.test_client()
+    assert manager.login("sales.manager@acme.example").status_code == 302
+    barrier = threading.Barrier(2, timeout=30)
+    original = stage_moves._lock
+
+    def lock_together(row):
+        barrier.wait()
+        return original(row)
+
+    monkeypatch.setattr(stage_moves, "_lock", lock_together)
+    statuses = {}
+
+    def move(name, client):
+        statuses[name] = client.post(f"/acme/opportunities/{deal_id}/stage",
+                                     data={"stage_id": targets[name], "reason": "No budget"}).status_code
+
+    threads = [threading.Thread(target=move, args=item) for item in (("admin", admin_a), ("manager", manager))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert statuses == {"admin": 303, "manager": 303}
+    with tenant(org_a):
+        deal = db.session.get(Opportunity, deal_id)
+        rows = history(deal)
+        assert len(rows) == 3
+        assert rows[1][0] == "Proposal" and rows[2][0] == rows[1][1]
+        assert deal.stage_id == stages()[rows[2][1]].id
