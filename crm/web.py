@@ -41,6 +41,10 @@ def my_organizations() -> list[Organization]:
 
 def _error_page(error: HTTPException):
     code = error.code or 500
+    if code >= 500:
+        # A failed statement leaves PostgreSQL's transaction aborted: the page's own queries
+        # (the bell, the organization switcher) would fail too and Flask's bare 500 would show.
+        db.session.rollback()
     message = error.description if error.description and not error.description.startswith(("The requested URL", "The server", "You don't", "The method", "The browser")) else MESSAGES.get(code, "")
     template = "errors/_error.html" if is_htmx() else "errors/error.html"
     return render_template(template, code=code, message=message or MESSAGES.get(code, "")), code
