@@ -56,19 +56,20 @@ def load(owner_id: int | None = None) -> list[Column]:
     """Every column with its header figures and cards, optionally one owner's deals only."""
     stages = pipeline.list_stages()
     since = closed_since()
-    totals = stage_moves.stage_totals(owner_id=owner_id, closed_since=since)
+    open_ids = [stage.id for stage in stages if stage.kind == "open"]
+    totals = stage_moves.stage_totals(owner_id=owner_id, closed_since=since, open_stage_ids=open_ids)
     columns = {stage.id: Column(stage, *totals.get(stage.id, (0, Decimal("0.00"), Decimal("0.00"))))
                for stage in stages}
-    for card in _cards(owner_id, since):
+    for card in _cards(owner_id, since, open_ids):
         columns[card.stage_id].cards.append(card)
     return list(columns.values())
 
 
-def _cards(owner_id: int | None, since) -> list:
-    return db.session.execute(cards_query(owner_id, since)).all()
+def _cards(owner_id: int | None, since, open_ids) -> list:
+    return db.session.execute(cards_query(owner_id, since, open_ids)).all()
 
 
-def cards_query(owner_id: int | None, since):
+def cards_query(owner_id: int | None, since, open_ids=None):
     """Cards as plain rows, company and owner names joined in; closed columns ranked by how
     recently each deal closed and cut at ``CLOSED_SHOWN``."""
     recent = sa.func.row_number().over(partition_by=Opportunity.stage_id,
@@ -81,7 +82,7 @@ def cards_query(owner_id: int | None, since):
              .outerjoin(Company, sa.and_(Company.id == Opportunity.company_id, Company.deleted_at.is_(None)))
              .outerjoin(User, User.id == Opportunity.owner_id)
              .where(Opportunity.deleted_at.is_(None),
-                    sa.or_(PipelineStage.kind == "open", Opportunity.closed_at >= since)))
+                    stage_moves.recent_or_open(since, open_ids)))
     if owner_id is not None:
         query = query.where(Opportunity.owner_id == owner_id)
     ranked = query.subquery()
