@@ -46,6 +46,10 @@ class Lead(RecordBase, TenantScoped, db.Model):
         tenant_fk("converted_opportunity_id", "opportunities", use_alter=True,
                   name="fk_leads_org_id_converted_opportunity_id_opportunities"),
         sa.CheckConstraint("budget IS NULL OR budget >= 0", name="budget_not_negative"),
+        # Behind the conversion keys, so deleting a company, contact or deal reads no lead table scan.
+        *(sa.Index(f"ix_leads_org_id_{column}", "org_id", column,
+                   postgresql_where=sa.text(f"{column} IS NOT NULL"), sqlite_where=sa.text(f"{column} IS NOT NULL"))
+          for column in ("converted_company_id", "converted_contact_id", "converted_opportunity_id")),
         sa.CheckConstraint("score IS NULL OR (score >= 0 AND score <= 100)", name="score_percent"),
         # The search's case-insensitive prefix indexes (PostgreSQL only, migration 0004).
         *search_indexes("leads", ("first_name", "last_name", "email", "company_name", "phone")),

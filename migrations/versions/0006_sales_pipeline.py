@@ -13,6 +13,7 @@ from tenants.rls import enable_row_level_security
 
 TENANT_TABLES = ["opportunities", "products", "opportunity_line_items", "opportunity_stage_changes", "opportunity_tags"]
 COLLATION = "crm_ci"  # created by migration 0004
+CONVERSION_KEYS = ("converted_company_id", "converted_contact_id", "converted_opportunity_id")
 
 
 revision = '0006'
@@ -167,6 +168,10 @@ def upgrade():
         batch_op.create_foreign_key(batch_op.f('fk_leads_org_id_converted_company_id_companies'), 'companies', ['org_id', 'converted_company_id'], ['org_id', 'id'])
         batch_op.create_foreign_key(batch_op.f('fk_leads_org_id_converted_opportunity_id_opportunities'), 'opportunities', ['org_id', 'converted_opportunity_id'], ['org_id', 'id'])
         batch_op.create_check_constraint(op.f('ck_leads_budget_not_negative'), 'budget IS NULL OR budget >= 0')
+        for column in CONVERSION_KEYS:
+            batch_op.create_index(f"ix_leads_org_id_{column}", ["org_id", column], unique=False,
+                                  postgresql_where=sa.text(f"{column} IS NOT NULL"),
+                                  sqlite_where=sa.text(f"{column} IS NOT NULL"))
 
     with op.batch_alter_table('notes', schema=None) as batch_op:
         batch_op.add_column(sa.Column('opportunity_id', sa.BigInteger(), nullable=True))
@@ -204,6 +209,8 @@ def downgrade():
         batch_op.drop_column('opportunity_id')
 
     with op.batch_alter_table('leads', schema=None) as batch_op:
+        for column in CONVERSION_KEYS:
+            batch_op.drop_index(f"ix_leads_org_id_{column}")
         batch_op.drop_constraint(batch_op.f('ck_leads_budget_not_negative'), type_='check')
         batch_op.drop_constraint(batch_op.f('fk_leads_org_id_converted_opportunity_id_opportunities'), type_='foreignkey')
         batch_op.drop_constraint(batch_op.f('fk_leads_org_id_converted_company_id_companies'), type_='foreignkey')
