@@ -78,10 +78,10 @@ def parse_amount(value, field: str = "value", label: str = "value") -> Decimal:
         amount = Decimal(text.replace(",", ""))
     except InvalidOperation:
         raise ServiceError(f"Enter the {label} as a number, for example 1200 or 1,200.50.", field) from None
+    if amount > MAX_VALUE:  # first: quantizing 29 digits or more overflows the decimal context
+        raise ServiceError(f"That {label} is too large (at most 999,999,999,999.99).", field)
     if amount != amount.quantize(Decimal("0.01")):
         raise ServiceError(f"Enter the {label} with at most 2 decimals (cents).", field)
-    if amount > MAX_VALUE:
-        raise ServiceError(f"That {label} is too large (at most 999,999,999,999.99).", field)
     return amount.quantize(Decimal("0.01"))
 
 

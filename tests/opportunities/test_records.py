@@ -52,6 +52,7 @@ def test_probability_override_wins_over_the_stage(org_a):
     ({"name": "X", "value": "1.234"}, "value", "2 decimals"),
     ({"name": "X", "value": "1e400"}, "value", "as a number"),
     ({"name": "X", "value": "99999999999999999"}, "value", "too large"),
+    ({"name": "X", "value": "9" * 30 + ".5"}, "value", "too large"),
     ({"name": "X", "probability": "101"}, "probability", "0 to 100"),
     ({"name": "X", "probability": "-1"}, "probability", "0 to 100"),
     ({"name": "X", "probability": "half"}, "probability", "0 to 100"),
