@@ -88,8 +88,8 @@ def contact_matches(lead: Lead, company_ids: list[int]) -> list[Contact]:
     email = (lead.email or "").strip().lower()
     if not email or not company_ids:
         return []
-    has_email = sa.or_(sa.func.lower(Contact.email) == email,
-                       Contact.id.in_(sa.select(ContactEmail.contact_id).where(sa.func.lower(ContactEmail.email) == email)))
+    other_addresses = sa.select(ContactEmail.contact_id).where(sa.func.lower(ContactEmail.email) == email)
+    has_email = sa.or_(sa.func.lower(Contact.email) == email, Contact.id.in_(other_addresses))
     return db.session.scalars(sa.select(Contact).where(Contact.company_id.in_(company_ids), has_email,
                                                        Contact.deleted_at.is_(None))
                               .order_by(Contact.id).limit(MATCHES_SHOWN)).all()

@@ -10,10 +10,10 @@ import sqlalchemy as sa
 from crm.models import Company
 from crm.models import Contact
 from crm.models import ContactEmail
-from crm.models import Lead
 from crm.models import Opportunity
 from crm.services import ServiceError
 from crm.services import conversion
+from tests.conversion.support import BANT
 from tests.conversion.support import add_history
 from tests.conversion.support import carried
 from tests.conversion.support import convert_form
@@ -182,8 +182,6 @@ def test_an_unqualified_lead_is_refused_with_what_is_missing(admin_a, org_a):
 
 
 def test_a_complete_but_unqualified_lead_is_refused_too(admin_a, org_a):
-    from tests.conversion.support import BANT
-
     lead_id = make_lead(org_a, qualified=False, **BANT)
     response = admin_a.post(f"/acme/leads/{lead_id}/convert", data=convert_form(org_a))
     assert response.status_code == 409
@@ -302,8 +300,7 @@ def test_sales_rep_and_marketing_manager_may_not_convert(rep_client, org_a, app)
 
 
 def test_a_sales_development_rep_qualifies_and_converts(sdr_client, org_a):
-    lead_id = make_lead(org_a, qualified=False, **{k: v for k, v in
-                                                   __import__("tests.conversion.support", fromlist=["BANT"]).BANT.items()})
+    lead_id = make_lead(org_a, qualified=False, **BANT)
     assert sdr_client.post(f"/acme/leads/{lead_id}/qualify").status_code == 303
     assert "Convert" in text_of(sdr_client.get(f"/acme/leads/{lead_id}"))
     response = sdr_client.post(f"/acme/leads/{lead_id}/convert", data=convert_form(org_a))
