@@ -164,6 +164,8 @@ def test_the_demo_pipeline_has_deals_in_every_stage_with_their_history(app, admi
                 assert db.session.get(Company, deal.company_id).lifecycle_stage == "customer"
         assert 40 < len(totals) < 120
         assert _count(Product, Product.active.is_(False)) == 1
+        qualified = db.session.scalars(sa.select(Lead).where(Lead.status == "qualified")).all()
+        assert qualified and all(lead.budget and lead.authority and lead.need and lead.timeline for lead in qualified)
         converted = db.session.scalars(sa.select(Lead).where(Lead.status == "converted")).all()
         assert converted and all(lead.converted_opportunity_id for lead in converted)
         for lead in converted:

@@ -170,6 +170,15 @@ def seed_demo_pipeline(rng: random.Random, now: datetime, today, owners: list[in
         lead.converted_company_id, lead.converted_contact_id = deal.company_id, deal.contact_id
         lead.converted_opportunity_id = deal.id
         deal.lead_id = lead.id
+    for lead in leads:
+        if lead.status == "qualified":  # ready to convert: qualifying needs all four answers
+            lead.budget = _money(rng.randrange(2_000, 60_000, 500))
+            lead.authority = rng.choice(("Signs off purchases up to the budget", "Needs the CFO's approval",
+                                         "Decides with the operations director"))
+            lead.need = rng.choice(("Replace spreadsheets for pipeline tracking", "One view of every customer",
+                                    "Forecasts the board can trust"))
+            lead.timeline = rng.choice(("This quarter", "Next quarter", "Before the renewal in spring"))
+            lead.qualified_at = min(lead.created_at + timedelta(days=rng.randint(1, 20)), now)
     db.session.add_all([*items, *build.history, *build.events])
     db.session.flush()
     return {"products": len(products), "opportunities": len(deals), "line_items": len(items),
