@@ -23,6 +23,7 @@ from crm.models import User
 from crm.services import pipeline
 from crm.services import stage_moves
 from crm.services.board import CLOSED_SHOWN
+from crm.services.board import PAGE_SIZE
 from tests.helpers import counted
 from tests.helpers import tenant
 from tests.helpers import text_of
@@ -157,6 +158,132 @@ def test_the_board_runs_the_same_queries_for_3_or_60_deals(admin_a, org_a):
                  owner="sales.manager@acme.example", closed_days_ago=2 if i % 3 == 2 else None)
     assert _board_queries(admin_a) == few
     assert few <= 10
+
+
+def add_many(org, count: int, stage="Prospecting", owner=None, prefix="Bulk") -> list[int]:
+    """``count`` deals in one transaction; every seventh has no expected close date, the rest
+    share a few dates (so that the order falls back on the id)."""
+    with tenant(org):
+        stage_id, owner_id = _stage_id(stage), user_id(owner) if owner else None
+        deals = [Opportunity(name=f"{prefix} {i:03d}", stage_id=stage_id, value=Decimal("10.00"), owner_id=owner_id,
+                             expected_close_on=None if i % 7 == 0 else date(2027, 1, 1) + timedelta(days=i % 5),
+                             stage_entered_at=clock.now()) for i in range(count)]
+        db.session.add_all(deals)
+        db.session.commit()
+        return [d.id for d in deals]
+
+
+def board_order(org, ids) -> list[int]:
+    """The ids as the board orders a column: expected close date first (none last), then id."""
+    with tenant(org):
+        rows = db.session.execute(sa.select(Opportunity.id, Opportunity.expected_close_on)
+                                  .where(Opportunity.id.in_(ids))).all()
+    return [r.id for r in sorted(rows, key=lambda r: (r.expected_close_on is None, r.expected_close_on or date.min,
+                                                      r.id))]
+
+
+def card_ids(soup) -> list[int]:
+    return [int(li["id"].removeprefix("opportunity-card-")) for li in soup.select("li.board-card")]
+
+
+def more_link(soup, stage_id):
+    return soup.find(id=f"stage-more-{stage_id}").find("a")
+
+
+def test_an_open_column_shows_its_first_page_and_loads_the_rest_a_page_at_a_time(admin_a, org_a):
+    stages = stage_ids(org_a)
+    prospecting = stages["Prospecting"]
+    expected = board_order(org_a, add_many(org_a, 2 * PAGE_SIZE + 20))
+    soup = BeautifulSoup(admin_a.get(BOARD).get_data(as_text=True), "html.parser")
+    assert card_ids(column(str(soup), prospecting)) == expected[:PAGE_SIZE]
+    # The header counts the whole column, not the cards drawn.
+    assert figures(soup, prospecting) == (str(2 * PAGE_SIZE + 20), "USD 1,200.00", "USD 120.00")
+    link = more_link(soup, prospecting)
+    assert link.get_text(strip=True) == f"Show {PAGE_SIZE + 20} more"
+    assert link["href"] == f"/acme/opportunities/?stage={prospecting}"  # without JavaScript: the list
+    assert "revealed" in link["hx-trigger"] and "click" in link["hx-trigger"]
+    assert link["hx-target"] == f"#stage-cards-{prospecting}" and link["hx-swap"] == "beforeend"
+    assert more_link(soup, stages["Proposal"]) is None  # an empty column has nothing more
+
+    second = admin_a.get(link["hx-get"], headers=HX)
+    assert second.status_code == 200
+    page = BeautifulSoup(second.get_data(as_text=True), "html.parser")
+    assert card_ids(page) == expected[PAGE_SIZE:2 * PAGE_SIZE]
+    foot = page.find(id=f"stage-more-{prospecting}")
+    assert foot["hx-swap-oob"] == "true" and foot.find("a").get_text(strip=True) == "Show 20 more"
+
+    last = BeautifulSoup(admin_a.get(foot.find("a")["hx-get"], headers=HX).get_data(as_text=True), "html.parser")
+    assert card_ids(last) == expected[2 * PAGE_SIZE:]
+    assert more_link(last, prospecting) is None
+
+
+def test_a_column_page_keeps_the_owner_filter_and_counts_the_owners_deals_only(app, org_a):
+    stages = stage_ids(org_a)
+    rep = add_many(org_a, PAGE_SIZE + 3, owner="sales.rep@acme.example", prefix="Rep")
+    add_many(org_a, 10, owner="sales.manager@acme.example", prefix="Manager")
+    client = app.test_client()
+    client.login("sales.rep@acme.example")
+    soup = BeautifulSoup(client.get(BOARD + "?owner=mine").get_data(as_text=True), "html.parser")
+    assert figures(soup, stages["Prospecting"])[0] == str(PAGE_SIZE + 3)
+    link = more_link(soup, stages["Prospecting"])
+    assert link.get_text(strip=True) == "Show 3 more" and "owner=mine" in link["hx-get"]
+    page = BeautifulSoup(client.get(link["hx-get"], headers=HX).get_data(as_text=True), "html.parser")
+    assert card_ids(page) == board_order(org_a, rep)[PAGE_SIZE:]
+
+
+def test_the_column_page_without_a_cursor_is_the_first_page(admin_a, org_a):
+    stages = stage_ids(org_a)
+    expected = board_order(org_a, add_many(org_a, PAGE_SIZE + 1, stage="Proposal"))
+    page = admin_a.get(f"/acme/opportunities/board/stages/{stages['Proposal']}/cards", headers=HX)
+    soup = BeautifulSoup(page.get_data(as_text=True), "html.parser")
+    assert card_ids(soup) == expected[:PAGE_SIZE] and more_link(soup, stages["Proposal"]).get_text(strip=True) == "Show 1 more"
+
+
+@pytest.mark.parametrize("after", ["x", "none_", "_12", "2027-13-01_5", "2027-01-01_-3", "2027-01-01_1e3",
+                                   "2027-01-01_" + "9" * 40, "none_%00", "2027-01-01_٣", "\x00_1"])
+def test_a_bad_cursor_is_refused_with_a_message_never_an_error(admin_a, org_a, after):
+    url = f"/acme/opportunities/board/stages/{stage_ids(org_a)['Prospecting']}/cards"
+    response = admin_a.get(url, query_string={"after": after}, headers=HX)
+    assert response.status_code == 400
+    assert response.headers["HX-Reswap"] == "none" and "reload the board" in response.headers["HX-Trigger"]
+
+
+def test_a_cursor_past_the_end_gives_no_cards(admin_a, org_a):
+    add_many(org_a, 3)
+    url = f"/acme/opportunities/board/stages/{stage_ids(org_a)['Prospecting']}/cards?after=none_{'9' * 18}"
+    soup = BeautifulSoup(admin_a.get(url, headers=HX).get_data(as_text=True), "html.parser")
+    assert card_ids(soup) == [] and soup.find(id=re.compile("stage-more-")).find("a") is None
+
+
+def test_column_pages_of_other_organizations_and_closed_columns_are_not_found(app, admin_a, org_a, org_b):
+    add_deal(org_b, "Bravo deal", "Proposal")
+    bravo = stage_ids(org_b)["Proposal"]
+    assert admin_a.get(f"/acme/opportunities/board/stages/{bravo}/cards", headers=HX).status_code == 404
+    assert admin_a.get(f"/acme/opportunities/board/stages/{'9' * 30}/cards").status_code == 404
+    won = stage_ids(org_a)["Closed Won"]
+    assert admin_a.get(f"/acme/opportunities/board/stages/{won}/cards").status_code == 404
+    viewer = app.test_client()
+    viewer.login("marketing.manager@acme.example")
+    add_many(org_a, 2)
+    page = viewer.get(f"/acme/opportunities/board/stages/{stage_ids(org_a)['Prospecting']}/cards", headers=HX)
+    assert page.status_code == 200 and "Bulk 001" in page.get_data(as_text=True)
+    assert "board-move" not in page.get_data(as_text=True)  # viewers cannot move the cards loaded later either
+
+
+def test_the_board_and_a_column_page_run_the_same_queries_for_few_or_many_deals(admin_a, org_a):
+    prospecting = stage_ids(org_a)["Prospecting"]
+    url = f"/acme/opportunities/board/stages/{prospecting}/cards?after=2027-01-01_1"
+    add_many(org_a, 3)
+    add_deal(org_a, "Won", "Closed Won", closed_days_ago=1, owner="sales.rep@acme.example", company="Initech")
+    board_few = _board_queries(admin_a)
+    with counted() as few:
+        assert admin_a.get(url, headers=HX).status_code == 200
+    add_many(org_a, 3 * PAGE_SIZE, owner="sales.manager@acme.example")
+    add_many(org_a, PAGE_SIZE + 5, stage="Negotiation", owner="sales.rep@acme.example")
+    assert _board_queries(admin_a) == board_few
+    with counted() as many:
+        assert admin_a.get(url, headers=HX).status_code == 200
+    assert len(many) == len(few)
 
 
 # Moving on the board (htmx)

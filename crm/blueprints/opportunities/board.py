@@ -24,6 +24,7 @@ from crm.htmx import is_htmx
 from crm.htmx import render
 from crm.htmx import toast
 from crm.models import Opportunity
+from crm.models import PipelineStage
 from crm.permissions import can
 from crm.permissions import require
 from crm.services import ServiceError
@@ -72,6 +73,23 @@ def _context(stages, owner: str) -> dict:
 
 def _currency() -> str:
     return current_org().currency
+
+
+@bp.get("/board/stages/<int:stage_id>/cards")
+@require("opportunities.view")
+def board_column(stage_id):
+    """The next cards of an open column, after the cursor in ``after`` (the column's "Show more"),
+    with the "Show more" that follows them out of band."""
+    stage = get_or_404(PipelineStage, stage_id)
+    if stage.kind != "open":
+        abort(404)
+    owner, owner_id, _ = _owner_filter(request.args.get("owner"))
+    try:
+        page = board_service.page(stage, owner_id, request.args.get("after"))
+    except board_service.BadCursor:
+        message = "Those cards could not be found: reload the board to see the column from its start."
+        return _with_headers(make_response(message, 400), HX_Reswap="none", HX_Trigger=toast(message, "error"))
+    return render_template("opportunities/_board_page.html", column=page, **_context([stage], owner))
 
 
 @bp.get("/board")

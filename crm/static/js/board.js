@@ -48,6 +48,12 @@
 
   htmx.onLoad(function (root) {
     if (!root.querySelectorAll) { return; }
+    // A card dragged into a column comes again in that column's next page: keep the first one.
+    if (root.matches && root.matches(".board-card") && root.id &&
+        document.querySelectorAll("#" + CSS.escape(root.id)).length > 1) {
+      root.remove();
+      return;
+    }
     if (document.querySelector(".board .board-move")) {
       root.querySelectorAll(".board-cards[data-stage-id]").forEach(makeSortable);
     }
