@@ -14,6 +14,7 @@ from crm.models import Company
 from crm.models import Opportunity
 from crm.services import pipeline
 from crm.services import stage_moves
+from crm.services.board import PAGE_SIZE
 from tenants.context import org_context
 from tests.browser.flows import assert_no_full_reload
 from tests.browser.flows import expect_toast
@@ -124,4 +125,32 @@ def test_the_keyboard_moves_a_card_through_the_stage_menu(live_server, page):
     expect(column(page, stages["Qualification"]).locator(".board-card", has_text="Hooli pilot")).to_be_visible()
     expect(figure(page, stages["Qualification"], "total")).to_have_text("USD 500.00")
     expect(figure(page, stages["Proposal"], "count")).to_have_text("1")
+    assert_no_full_reload(page)
+
+
+def test_a_long_column_loads_more_cards_as_it_is_scrolled_and_the_loaded_cards_drag(live_server, page):
+    stages = seed(live_server)
+    with live_server.seeding(), org_context(live_server.org_id):
+        db.session.add_all(Opportunity(name=f"Lead deal {i:03d}", stage_id=stages["Prospecting"], value=Decimal("10"),
+                                       stage_entered_at=clock.now()) for i in range(2 * PAGE_SIZE + 5))
+        db.session.commit()
+    sign_in_directly(page, "admin@acme.example", then="/acme/opportunities/board")
+    mark_page(page)
+    cards = column(page, stages["Prospecting"]).locator(".board-card")
+    expect(cards).to_have_count(PAGE_SIZE)
+    more = page.locator(f"#stage-more-{stages['Prospecting']} a")
+    expect(more).to_have_text(f"Show {PAGE_SIZE + 5} more")
+    more.scroll_into_view_if_needed()  # revealed: the next page comes by itself
+    expect(cards).to_have_count(2 * PAGE_SIZE)
+    expect(more).to_have_text("Show 5 more")
+    more.focus()
+    page.keyboard.press("Enter")
+    expect(cards).to_have_count(2 * PAGE_SIZE + 5)
+    expect(more).to_have_count(0)
+    expect(figure(page, stages["Prospecting"], "count")).to_have_text(str(2 * PAGE_SIZE + 5))
+    last = cards.filter(has_text=f"Lead deal {2 * PAGE_SIZE + 4:03d}")
+    drag(page, last, column(page, stages["Negotiation"]))
+    expect(column(page, stages["Negotiation"]).locator(".board-card", has_text="Lead deal 104")).to_be_visible()
+    expect(figure(page, stages["Prospecting"], "count")).to_have_text(str(2 * PAGE_SIZE + 4))
+    expect(figure(page, stages["Negotiation"], "count")).to_have_text("1")
     assert_no_full_reload(page)
