@@ -109,7 +109,7 @@ def load(owner_id: int | None = None) -> list[Column]:
     columns = {stage.id: Column(stage, *totals.get(stage.id, (0, Decimal("0.00"), Decimal("0.00"))))
                for stage in stages}
     if stages:
-        for card in db.session.execute(cards_query(stages, owner_id, since)):
+        for card in db.session.execute(*cards_query(stages, owner_id, since)):
             columns[card.stage_id].cards.append(card)
     return list(columns.values())
 
@@ -133,20 +133,39 @@ def _named(ranked, *extra):
 
 
 def cards_query(stages, owner_id: int | None, since):
-    """The first cards of every column in one statement: per stage, a LIMITed read that walks
-    that stage's index range (the same plan as a LATERAL join, and SQLite runs it too). Reading
-    every open deal and ranking them with row_number() took four times as long on PostgreSQL."""
+    """The first cards of every column in one statement, and its parameters.
+
+    Per stage a LIMITed read that walks that stage's index range: the same plan as a LATERAL
+    join, and SQLite runs it too (ranking every open deal with row_number() took four times as
+    long on PostgreSQL). Building the statement cost more than running it, so it is built once
+    per shape of board (its stages' kinds, with or without an owner) with the ids as parameters."""
+    shape = (tuple(stage.kind == "open" for stage in stages), owner_id is not None)
+    statement = _statements.get(shape)
+    if statement is None:
+        statement = _statements[shape] = _cards_statement(*shape)
+    params = {f"stage_{i}": stage.id for i, stage in enumerate(stages)}
+    params["since"] = since
+    if owner_id is not None:
+        params["owner_id"] = owner_id
+    return statement, params
+
+
+_statements: dict = {}
+
+
+def _cards_statement(open_flags: tuple, by_owner: bool):
+    owner_id = sa.bindparam("owner_id") if by_owner else None
     parts = []
-    for stage in stages:
-        if stage.kind == "open":
-            part = _live(owner_id, Opportunity.stage_id == stage.id).order_by(*_OPEN_ORDER).limit(PAGE_SIZE)
+    for i, is_open in enumerate(open_flags):
+        in_stage = Opportunity.stage_id == sa.bindparam(f"stage_{i}")
+        if is_open:
+            part = _live(owner_id, in_stage).order_by(*_OPEN_ORDER).limit(PAGE_SIZE)
         else:
-            part = (_live(owner_id, Opportunity.stage_id == stage.id, Opportunity.closed_at >= since)
+            part = (_live(owner_id, in_stage, Opportunity.closed_at >= sa.bindparam("since"))
                     .order_by(Opportunity.closed_at.desc(), Opportunity.id.desc()).limit(CLOSED_SHOWN))
         parts.append(sa.select(part.subquery()))
     ranked = sa.union_all(*parts).subquery() if len(parts) > 1 else parts[0].subquery()
-    order = (ranked.c.expected_close_on.is_(None), ranked.c.expected_close_on, ranked.c.id)
-    return _named(ranked).order_by(*order)
+    return _named(ranked).order_by(ranked.c.expected_close_on.is_(None), ranked.c.expected_close_on, ranked.c.id)
 
 
 def page(stage: PipelineStage, owner_id: int | None, after: str | None) -> Page:

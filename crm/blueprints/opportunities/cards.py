@@ -35,11 +35,19 @@ def render_cards(cards, urls: CardUrls, currency: str, can_move: bool, back: str
             found = names[text] = escape(text)
         return found
 
+    days: dict = {}  # and so do close dates: format each once
+
+    def day(value) -> str:
+        found = days.get(value)
+        if found is None:
+            found = days[value] = f" <span>Close {value.strftime('%-d %b %Y')}</span>"
+        return found
+
     parts = []
     for card in cards:
         name = escape(card.name)
         title = f'<a href="{show % card.id}">{name}</a>' if show else name
-        close = f" <span>Close {card.expected_close_on.strftime('%-d %b %Y')}</span>" if card.expected_close_on else ""
+        close = day(card.expected_close_on) if card.expected_close_on else ""
         menu = (f'<a href="{move % card.id}" class="board-move">Move<span class="visually-hidden"> {name} '
                 "to another stage</span>…</a>") if can_move else ""
         parts.append(
