@@ -69,6 +69,8 @@ def record_initial_stage(opportunity: Opportunity) -> OpportunityStageChange:
                                     to_stage_id=stage.id, to_stage_name=stage.name, moved_by_id=actor_id(),
                                     moved_at=opportunity.stage_entered_at or clock.now())
     db.session.add(change)
+    if stage.kind == "won":
+        _make_customer(opportunity)
     return change
 
 
@@ -124,6 +126,17 @@ def move_opportunity(opportunity: Opportunity, stage_id, *, reason: str | None =
 
 
 def _won(opportunity: Opportunity, change: OpportunityStageChange) -> None:
+    _make_customer(opportunity)
+    if opportunity.owner_id is None or opportunity.owner_id == actor_id():
+        return
+    from crm.services.notifications import notify  # imported late: notifications imports records
+
+    notify(opportunity.owner_id, "won", f"{_actor_name()} moved your deal “{opportunity.name}” to won",
+           _link(opportunity), f"won:opportunity:{opportunity.id}:move:{change.id}")
+
+
+def _make_customer(opportunity: Opportunity) -> None:
+    """A won deal, moved there or created there, makes its company a customer."""
     if opportunity.company_id is not None:
         company = db.session.scalar(sa.select(Company).where(Company.id == opportunity.company_id,
                                                              Company.deleted_at.is_(None)))
@@ -131,12 +144,6 @@ def _won(opportunity: Opportunity, change: OpportunityStageChange) -> None:
             company.lifecycle_stage = "customer"
             record_event("updated", f"Became a customer: {opportunity.name} was won"[:300], company_id=company.id,
                          data={"fields": ["lifecycle_stage"]})
-    if opportunity.owner_id is None or opportunity.owner_id == actor_id():
-        return
-    from crm.services.notifications import notify  # imported late: notifications imports records
-
-    notify(opportunity.owner_id, "won", f"{_actor_name()} moved your deal “{opportunity.name}” to won",
-           _link(opportunity), f"won:opportunity:{opportunity.id}:move:{change.id}")
 
 
 def _actor_name() -> str:

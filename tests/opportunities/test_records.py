@@ -35,6 +35,18 @@ def test_create_defaults_to_first_open_stage_and_its_probability(org_a):
         db.session.commit()
 
 
+def test_a_deal_created_in_a_won_stage_makes_its_company_a_customer(org_a):
+    with tenant(org_a):
+        company = Company(name="Initech", lifecycle_stage="sql")
+        db.session.add(company)
+        db.session.flush()
+        won = next(s for s in _stages() if s.kind == "won")
+        service.create_opportunity({"name": "Signed", "stage_id": str(won.id), "company_id": str(company.id),
+                                    "value": "500", "close_reason": "Signed at the trade show"})
+        assert company.lifecycle_stage == "customer"
+        db.session.commit()
+
+
 def test_probability_override_wins_over_the_stage(org_a):
     with tenant(org_a):
         stage = _stages()[1]
