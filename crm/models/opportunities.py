@@ -38,6 +38,8 @@ class Opportunity(RecordBase, TenantScoped, db.Model):
         sa.Index("ix_opportunities_org_id_owner_id_stage_id", "org_id", "owner_id", "stage_id", **LIVE),
         sa.Index("ix_opportunities_org_id_closed_at", "org_id", "closed_at", **LIVE),
         sa.Index("ix_opportunities_org_id_created_at_id", "org_id", "created_at", "id", **LIVE),
+        # The dashboard's top open deals: a walk down the biggest values, a few rows.
+        sa.Index("ix_opportunities_org_id_value", "org_id", "value", **LIVE),
         sa.Index("ix_opportunities_org_id_company_id", "org_id", "company_id"),
         sa.Index("ix_opportunities_org_id_contact_id", "org_id", "contact_id"),
         sa.Index("ix_opportunities_org_id_lead_id", "org_id", "lead_id"),

@@ -64,6 +64,7 @@ def upgrade():
         batch_op.create_index('ix_opportunities_org_id_lead_id', ['org_id', 'lead_id'], unique=False)
         batch_op.create_index('ix_opportunities_org_id_owner_id_stage_id', ['org_id', 'owner_id', 'stage_id'], unique=False, postgresql_where=sa.text('deleted_at IS NULL'), sqlite_where=sa.text('deleted_at IS NULL'))
         batch_op.create_index('ix_opportunities_org_id_stage_id_expected_close_on', ['org_id', 'stage_id', 'expected_close_on'], unique=False, postgresql_where=sa.text('deleted_at IS NULL'), sqlite_where=sa.text('deleted_at IS NULL'))
+        batch_op.create_index('ix_opportunities_org_id_value', ['org_id', 'value'], unique=False, postgresql_where=sa.text('deleted_at IS NULL'), sqlite_where=sa.text('deleted_at IS NULL'))
 
     op.create_table('products',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -253,6 +254,7 @@ def downgrade():
 
     op.drop_table('products')
     with op.batch_alter_table('opportunities', schema=None) as batch_op:
+        batch_op.drop_index('ix_opportunities_org_id_value', postgresql_where=sa.text('deleted_at IS NULL'), sqlite_where=sa.text('deleted_at IS NULL'))
         batch_op.drop_index('ix_opportunities_org_id_stage_id_expected_close_on', postgresql_where=sa.text('deleted_at IS NULL'), sqlite_where=sa.text('deleted_at IS NULL'))
         batch_op.drop_index('ix_opportunities_org_id_owner_id_stage_id', postgresql_where=sa.text('deleted_at IS NULL'), sqlite_where=sa.text('deleted_at IS NULL'))
         batch_op.drop_index('ix_opportunities_org_id_lead_id')
