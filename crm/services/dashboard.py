@@ -15,6 +15,7 @@ from datetime import time
 from datetime import timedelta
 from datetime import timezone
 from decimal import Decimal
+from functools import lru_cache
 
 import sqlalchemy as sa
 
@@ -214,22 +215,28 @@ def _dialect() -> str:
     return db.session.get_bind().dialect.name
 
 
-def _days_between(start, end):
+def _days_between(dialect: str, start, end):
     """Elapsed days between two moments, with the fraction (SQL)."""
-    if _dialect() == "postgresql":
+    if dialect == "postgresql":
         return sa.extract("epoch", end - start) / 86400.0
     return sa.func.julianday(end) - sa.func.julianday(start)
 
 
-def _month_start_sql(day_column):
+def _month_start_sql(dialect: str, day_column):
     """The month of a date, for grouping (``date_trunc`` costs a third of ``to_char``)."""
-    if _dialect() == "postgresql":
+    if dialect == "postgresql":
         return sa.func.date_trunc("month", day_column)
     return sa.func.strftime("%Y-%m", day_column)
 
 
-def _owned(query, column, owner_id):
-    return query.where(column == owner_id) if owner_id is not None else query
+def _owned(query, column, owned: bool):
+    return query.where(column == sa.bindparam("owner_id")) if owned else query
+
+
+# Each statement is built once per shape (dialect, owner filter, sections shown) with its
+# values as parameters: building them took as long as running most of them. The
+# organization's filter is added when a statement runs, as for any other.
+statement = lru_cache(maxsize=64)
 
 
 def compute(filters: Filters, zone, *, companies: bool, leads: bool, opportunities: bool,
@@ -237,95 +244,104 @@ def compute(filters: Filters, zone, *, companies: bool, leads: bool, opportuniti
     """The dashboard's figures: one query for the headline numbers, then one per chart and list."""
     board = Dashboard()
     start, end = filters.period.moments(zone)
-    owner_id = filters.owner_id
-    stages = _stages() if opportunities else []
-    _headline(board, start, end, owner_id, companies, leads, stages if opportunities else None)
+    dialect = _dialect()
+    owned = filters.owner_id is not None
+    params = {"start": start, "end": end, "owner_id": filters.owner_id}
+    stages = db.session.execute(_stages_statement()).all() if opportunities else []
+    open_stages = [s for s in stages if s.kind == "open"]
+    params.update(won_ids=[s.id for s in stages if s.kind == "won"],
+                  lost_ids=[s.id for s in stages if s.kind == "lost"], open_ids=[s.id for s in open_stages])
+    _headline(board, dialect, owned, params, companies, leads, opportunities)
     if opportunities:
-        open_stages = [s for s in stages if s.kind == "open"]
-        _open_deals(board, owner_id, open_stages)
-        board.top_deals = _top_deals(owner_id, open_stages)
+        _open_deals(board, dialect, owned, params, open_stages)
+        board.top_deals = _top_deals(owned, params, open_stages)
     if leads:
-        board.sources = _sources(start, end, owner_id)
+        board.sources = _sources(owned, params)
     if interactions:
-        board.interactions = _recent_interactions(owner_id)
+        board.interactions = _recent_interactions(owned, params)
     return board
 
 
-def _stages() -> list:
+@statement
+def _stages_statement():
     """Every stage, in board order: the deal queries filter by these ids rather than join the
-    stages, so the planner can pick an index on ``stage_id`` or ``closed_at``."""
-    return db.session.execute(sa.select(PipelineStage.id, PipelineStage.name, PipelineStage.kind,
-                                        PipelineStage.probability)
-                              .order_by(PipelineStage.position, PipelineStage.id)).all()
+    stages, so the planner can pick an index on ``stage_id``, ``closed_at`` or ``value``."""
+    return (sa.select(PipelineStage.id, PipelineStage.name, PipelineStage.kind, PipelineStage.probability)
+            .order_by(PipelineStage.position, PipelineStage.id))
 
 
-def _headline(board: Dashboard, start, end, owner_id, companies, leads, stages: list | None) -> None:
-    columns, froms = [], []
-    if companies:
-        customers = _owned(sa.select(sa.func.count()).select_from(Company)
-                           .where(Company.deleted_at.is_(None), Company.lifecycle_stage == "customer"),
-                           Company.owner_id, owner_id)
-        columns.append(customers.scalar_subquery().label("customers"))
-    if leads:
-        # Two index ranges, (org_id, status) and (org_id, created_at), rather than one scan of every lead.
-        active = _owned(sa.select(sa.func.count().label("active_leads")).select_from(Lead)
-                        .where(Lead.deleted_at.is_(None), Lead.status.in_(ACTIVE_LEAD_STATUSES)),
-                        Lead.owner_id, owner_id)
-        columns.append(active.scalar_subquery().label("active_leads"))
-        created = _owned(sa.select(
-            sa.func.count().label("leads_created"),
-            sa.func.count().filter(Lead.status == "converted").label("leads_converted"))
-            .select_from(Lead).where(Lead.deleted_at.is_(None), Lead.created_at >= start, Lead.created_at < end),
-            Lead.owner_id, owner_id).subquery()
-        columns.extend(created.c)
-        froms.append(created)
-    if stages is not None:
-        # Deals closed in the period only: a range of the (org_id, closed_at) index.
-        won = Opportunity.stage_id.in_([s.id for s in stages if s.kind == "won"])
-        lost = Opportunity.stage_id.in_([s.id for s in stages if s.kind == "lost"])
-        deal_figures = _owned(sa.select(
-            sa.func.count().filter(won).label("won_count"),
-            sa.func.count().filter(lost).label("lost_count"),
-            sa.func.sum(Opportunity.value).filter(won).label("won_value"),
-            sa.func.sum(_days_between(Opportunity.created_at, Opportunity.closed_at)).filter(won).label("won_days"))
-            .select_from(Opportunity)
-            .where(Opportunity.deleted_at.is_(None), Opportunity.closed_at >= start, Opportunity.closed_at < end),
-            Opportunity.owner_id, owner_id).subquery()
-        columns.extend(deal_figures.c)
-        froms.append(deal_figures)
-    if not columns:
+def _headline(board: Dashboard, dialect, owned, params, companies, leads, opportunities) -> None:
+    query = _headline_statement(dialect, owned, companies, leads, opportunities)
+    if query is None:
         return
-    query = sa.select(*columns)
-    if froms:  # one row each: joined side by side
-        joined = froms[0]
-        for other in froms[1:]:
-            joined = joined.join(other, sa.true())
-        query = query.select_from(joined)
-    row = db.session.execute(query).one()._mapping
+    row = db.session.execute(query, params).one()._mapping
     for name, value in row.items():
-        if name in ("pipeline_value", "won_value"):
+        if name == "won_value":
             value = _money(value)
         elif name == "won_days":
             value = float(value or 0)
         setattr(board, name, value)
 
 
-def _open_deals(board: Dashboard, owner_id, open_stages: list) -> None:
+@statement
+def _headline_statement(dialect, owned, companies, leads, opportunities):
+    columns, froms = [], []
+    start, end = sa.bindparam("start"), sa.bindparam("end")
+    if companies:
+        customers = _owned(sa.select(sa.func.count()).select_from(Company)
+                           .where(Company.deleted_at.is_(None), Company.lifecycle_stage == "customer"),
+                           Company.owner_id, owned)
+        columns.append(customers.scalar_subquery().label("customers"))
+    if leads:
+        # Two index ranges, (org_id, status) and (org_id, created_at), rather than one scan of every lead.
+        active = _owned(sa.select(sa.func.count().label("active_leads")).select_from(Lead)
+                        .where(Lead.deleted_at.is_(None), Lead.status.in_(ACTIVE_LEAD_STATUSES)),
+                        Lead.owner_id, owned)
+        columns.append(active.scalar_subquery().label("active_leads"))
+        created = _owned(sa.select(
+            sa.func.count().label("leads_created"),
+            sa.func.count().filter(Lead.status == "converted").label("leads_converted"))
+            .select_from(Lead).where(Lead.deleted_at.is_(None), Lead.created_at >= start, Lead.created_at < end),
+            Lead.owner_id, owned).subquery()
+        columns.extend(created.c)
+        froms.append(created)
+    if opportunities:
+        # Deals closed in the period only: a range of the (org_id, closed_at) index.
+        won = Opportunity.stage_id.in_(sa.bindparam("won_ids", expanding=True))
+        lost = Opportunity.stage_id.in_(sa.bindparam("lost_ids", expanding=True))
+        deal_figures = _owned(sa.select(
+            sa.func.count().filter(won).label("won_count"),
+            sa.func.count().filter(lost).label("lost_count"),
+            sa.func.sum(Opportunity.value).filter(won).label("won_value"),
+            sa.func.sum(_days_between(dialect, Opportunity.created_at, Opportunity.closed_at))
+            .filter(won).label("won_days"))
+            .select_from(Opportunity)
+            .where(Opportunity.deleted_at.is_(None), Opportunity.closed_at >= start, Opportunity.closed_at < end),
+            Opportunity.owner_id, owned).subquery()
+        columns.extend(deal_figures.c)
+        froms.append(deal_figures)
+    if not columns:
+        return None
+    query = sa.select(*columns)
+    if froms:  # one row each: joined side by side
+        joined = froms[0]
+        for other in froms[1:]:
+            joined = joined.join(other, sa.true())
+        query = query.select_from(joined)
+    return query
+
+
+def _open_deals(board: Dashboard, dialect, owned, params, open_stages: list) -> None:
     """Open deals counted once, per stage and expected close month; the forecast, the stage
     figures and the pipeline totals are sums of these few rows (at most stages x months).
 
     The weighted value is the deals' own probabilities summed in SQL plus, for deals without
     one, their value times the stage's probability (known here): no join to the stages."""
-    month = _month_start_sql(Opportunity.expected_close_on).label("month")
-    query = _owned(sa.select(Opportunity.stage_id, month, sa.func.count(), sa.func.sum(Opportunity.value),
-                             sa.func.sum(Opportunity.value * Opportunity.probability),
-                             sa.func.sum(Opportunity.value).filter(Opportunity.probability.is_(None)))
-                   .where(Opportunity.deleted_at.is_(None), Opportunity.stage_id.in_([s.id for s in open_stages]))
-                   .group_by(Opportunity.stage_id, month), Opportunity.owner_id, owner_id)
     probability = {s.id: s.probability for s in open_stages}
     months: dict[date | None, list] = {}
     stages: dict[int, list] = {}
-    for stage_id, start, count, value, own_weighted, unset_value in db.session.execute(query):
+    for stage_id, start, count, value, own_weighted, unset_value in db.session.execute(
+            _open_deals_statement(dialect, owned), params):
         value = Decimal(str(value or 0))
         weighted_sum = Decimal(str(own_weighted or 0)) + Decimal(str(unset_value or 0)) * probability[stage_id]
         for bucket in (months.setdefault(_as_month(start), [0, Decimal(0), Decimal(0)]),
@@ -341,6 +357,17 @@ def _open_deals(board: Dashboard, owner_id, open_stages: list) -> None:
                     for s in open_stages]
 
 
+@statement
+def _open_deals_statement(dialect, owned):
+    month = _month_start_sql(dialect, Opportunity.expected_close_on).label("month")
+    return _owned(sa.select(Opportunity.stage_id, month, sa.func.count(), sa.func.sum(Opportunity.value),
+                            sa.func.sum(Opportunity.value * Opportunity.probability),
+                            sa.func.sum(Opportunity.value).filter(Opportunity.probability.is_(None)))
+                  .where(Opportunity.deleted_at.is_(None),
+                         Opportunity.stage_id.in_(sa.bindparam("open_ids", expanding=True)))
+                  .group_by(Opportunity.stage_id, month), Opportunity.owner_id, owned)
+
+
 def _as_month(value) -> date | None:
     """The first day of a month from ``date_trunc`` (PostgreSQL) or "YYYY-MM" (SQLite)."""
     if value is None:
@@ -350,43 +377,56 @@ def _as_month(value) -> date | None:
     return date(value.year, value.month, 1)
 
 
-def _sources(start, end, owner_id) -> list:
+def _sources(owned, params) -> list:
     """Leads created in the period per source, most first."""
-    count = sa.func.count().label("count")
-    rows = db.session.execute(_owned(
-        sa.select(Lead.source, count)
-        .where(Lead.deleted_at.is_(None), Lead.created_at >= start, Lead.created_at < end)
-        .group_by(Lead.source), Lead.owner_id, owner_id))
+    rows = db.session.execute(_sources_statement(owned), params)
     found = sorted(((source, n) for source, n in rows), key=lambda r: (-r[1], r[0] is None, r[0] or ""))
     return [(source, source_label(source), n) for source, n in found]
+
+
+@statement
+def _sources_statement(owned):
+    return _owned(sa.select(Lead.source, sa.func.count().label("count"))
+                  .where(Lead.deleted_at.is_(None), Lead.created_at >= sa.bindparam("start"),
+                         Lead.created_at < sa.bindparam("end"))
+                  .group_by(Lead.source), Lead.owner_id, owned)
 
 
 def source_label(source: str | None) -> str:
     return source.replace("_", " ").capitalize() if source else "No source"
 
 
-def _top_deals(owner_id, open_stages: list) -> list:
+def _top_deals(owned, params, open_stages: list) -> list:
     """The biggest open deals; among equal values the likelier one first. The five are chosen
-    from the deals alone, then their company and owner are joined to those five rows."""
+    from the deals alone (down the (org_id, value) index), then their company and owner are
+    joined to those five rows."""
     names = {s.id: s.name for s in open_stages}
-    stage_probability = sa.case({s.id: s.probability for s in open_stages}, value=Opportunity.stage_id) \
-        if open_stages else sa.null()
+    stage_params = {f"stage_{i}": s.id for i, s in enumerate(open_stages)}
+    stage_params.update({f"probability_{i}": s.probability for i, s in enumerate(open_stages)})
+    rows = db.session.execute(_top_deals_statement(owned, len(open_stages)), {**params, **stage_params}).all()
+    return [TopDeal(r.id, r.name, _money(r.value), r.probability,
+                    (Decimal(str(r.weighted_cents or 0)) / 100).quantize(CENT), r.expected_close_on,
+                    names[r.stage_id], r.company_name, r.owner_name) for r in rows]
+
+
+@statement
+def _top_deals_statement(owned, open_stage_count):
+    stage_probability = sa.case(*((Opportunity.stage_id == sa.bindparam(f"stage_{i}", type_=sa.BigInteger),
+                                   sa.bindparam(f"probability_{i}", type_=sa.Integer))
+                                  for i in range(open_stage_count))) if open_stage_count else sa.null()
     probability = sa.func.coalesce(Opportunity.probability, stage_probability)
     weighted = (Opportunity.value * probability).label("weighted_cents")
     top = _owned(sa.select(Opportunity.id, Opportunity.name, Opportunity.value, Opportunity.expected_close_on,
                            Opportunity.stage_id, Opportunity.company_id, Opportunity.owner_id,
                            probability.label("probability"), weighted)
-                 .where(Opportunity.deleted_at.is_(None), Opportunity.stage_id.in_(list(names)))
+                 .where(Opportunity.deleted_at.is_(None),
+                        Opportunity.stage_id.in_(sa.bindparam("open_ids", expanding=True)))
                  .order_by(Opportunity.value.desc(), weighted.desc(), Opportunity.id)
-                 .limit(TOP_DEALS), Opportunity.owner_id, owner_id).subquery()
-    rows = db.session.execute(
-        sa.select(top, Company.name.label("company_name"), User.name.label("owner_name"))
-        .outerjoin(Company, sa.and_(Company.id == top.c.company_id, Company.deleted_at.is_(None)))
-        .outerjoin(User, User.id == top.c.owner_id)
-        .order_by(top.c.value.desc(), top.c.weighted_cents.desc(), top.c.id)).all()
-    return [TopDeal(r.id, r.name, _money(r.value), r.probability,
-                    (Decimal(str(r.weighted_cents or 0)) / 100).quantize(CENT), r.expected_close_on,
-                    names[r.stage_id], r.company_name, r.owner_name) for r in rows]
+                 .limit(TOP_DEALS), Opportunity.owner_id, owned).subquery()
+    return (sa.select(top, Company.name.label("company_name"), User.name.label("owner_name"))
+            .outerjoin(Company, sa.and_(Company.id == top.c.company_id, Company.deleted_at.is_(None)))
+            .outerjoin(User, User.id == top.c.owner_id)
+            .order_by(top.c.value.desc(), top.c.weighted_cents.desc(), top.c.id))
 
 
 @dataclass
@@ -413,7 +453,14 @@ class RecentInteraction:
     record: tuple | None
 
 
-def _recent_interactions(owner_id) -> list[RecentInteraction]:
+def _recent_interactions(owned, params) -> list[RecentInteraction]:
+    rows = db.session.execute(_recent_interactions_statement(owned), params).all()
+    return [RecentInteraction(r.id, r.kind, r.subject, clock.aware(r.occurred_at), r.user_name, _record_of(r))
+            for r in rows]
+
+
+@statement
+def _recent_interactions_statement(owned):
     """The latest interactions with the live record each belongs to, in one statement: the ten
     rows are chosen first, then each record's name is looked up by primary key (a subquery per
     column; joining the four record tables cost more to plan than the whole query to run)."""
@@ -422,27 +469,23 @@ def _recent_interactions(owner_id) -> list[RecentInteraction]:
                               Interaction.lead_id, Interaction.company_id)
                     .where(Interaction.deleted_at.is_(None))
                     .order_by(Interaction.occurred_at.desc(), Interaction.id.desc())
-                    .limit(RECENT_INTERACTIONS), Interaction.user_id, owner_id).subquery()
+                    .limit(RECENT_INTERACTIONS), Interaction.user_id, owned).subquery()
 
     def live(model, column, value):
-        return (sa.select(value).where(model.id == column, model.deleted_at.is_(None))
-                .scalar_subquery())
+        return sa.select(value).where(model.id == column, model.deleted_at.is_(None)).scalar_subquery()
 
     blank = sa.literal("")
-    rows = db.session.execute(
-        sa.select(latest, User.name.label("user_name"),
-                  live(Opportunity, latest.c.opportunity_id, Opportunity.name).label("opportunity_name"),
-                  live(Contact, latest.c.contact_id, sa.func.coalesce(Contact.first_name, blank) + " "
-                       + sa.func.coalesce(Contact.last_name, blank)).label("contact_name"),
-                  live(Lead, latest.c.lead_id, Lead.id).label("lead_live"),
-                  live(Lead, latest.c.lead_id, Lead.first_name).label("lead_first"),
-                  live(Lead, latest.c.lead_id, Lead.last_name).label("lead_last"),
-                  live(Lead, latest.c.lead_id, Lead.email).label("lead_email"),
-                  live(Company, latest.c.company_id, Company.name).label("company_name"))
-        .outerjoin(User, User.id == latest.c.user_id)
-        .order_by(latest.c.occurred_at.desc(), latest.c.id.desc())).all()
-    return [RecentInteraction(r.id, r.kind, r.subject, clock.aware(r.occurred_at), r.user_name, _record_of(r))
-            for r in rows]
+    return (sa.select(latest, User.name.label("user_name"),
+                      live(Opportunity, latest.c.opportunity_id, Opportunity.name).label("opportunity_name"),
+                      live(Contact, latest.c.contact_id, sa.func.coalesce(Contact.first_name, blank) + " "
+                           + sa.func.coalesce(Contact.last_name, blank)).label("contact_name"),
+                      live(Lead, latest.c.lead_id, Lead.id).label("lead_live"),
+                      live(Lead, latest.c.lead_id, Lead.first_name).label("lead_first"),
+                      live(Lead, latest.c.lead_id, Lead.last_name).label("lead_last"),
+                      live(Lead, latest.c.lead_id, Lead.email).label("lead_email"),
+                      live(Company, latest.c.company_id, Company.name).label("company_name"))
+            .outerjoin(User, User.id == latest.c.user_id)
+            .order_by(latest.c.occurred_at.desc(), latest.c.id.desc()))
 
 
 def _record_of(row) -> tuple | None:
