@@ -6,6 +6,7 @@ table owner (``TEST_DATABASE_OWNER_URL``, BYPASSRLS), to see what RLS hides from
 """
 
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
@@ -14,6 +15,7 @@ from crm import clock
 from crm.extensions import db
 from crm.models import AuditEntry
 from crm.models import Invitation
+from crm.models import PipelineStage
 from crm.models import Role
 from tenants.context import org_context
 from tenants.scoping import tenant_tables
@@ -78,6 +80,27 @@ def _seed_customer_records(org) -> None:
     ])
 
 
+def _seed_pipeline_records(org) -> None:
+    """One row in each pipeline table (issue 4): a product, a deal with a line item, a stage
+    move and a tag. Runs after ``_seed_customer_records``, whose company and tag it reuses."""
+    from crm.models import Company, Opportunity, OpportunityLineItem, OpportunityStageChange
+    from crm.models import OpportunityTag, Product, Tag
+
+    stage = db.session.scalar(sa.select(PipelineStage).order_by(PipelineStage.position).limit(1))
+    company_id = db.session.scalar(sa.select(Company.id).limit(1))
+    tag_id = db.session.scalar(sa.select(Tag.id).limit(1))
+    product = Product(name="Seat licence", sku=f"SEAT-{org.slug}", unit_price=Decimal("100.00"))
+    deal = Opportunity(name=f"Deal of {org.slug}", company_id=company_id, stage_id=stage.id, value=Decimal("200.00"))
+    db.session.add_all([product, deal])
+    db.session.flush()
+    db.session.add_all([
+        OpportunityLineItem(opportunity_id=deal.id, product_id=product.id, name=product.name,
+                            quantity=Decimal("2"), unit_price=product.unit_price),
+        OpportunityStageChange(opportunity_id=deal.id, to_stage_id=stage.id, to_stage_name=stage.name),
+        OpportunityTag(opportunity_id=deal.id, tag_id=tag_id),
+    ])
+
+
 # Rows that organizations do not get on creation. A new tenant table whose rows are not made
 # by ``make_org`` needs an entry here, or ``test_every_tenant_table_has_rows_of_both_orgs``
 # fails: an isolation test over an empty table would prove nothing.
@@ -85,6 +108,7 @@ SEEDERS = {
     "audit_entries": _seed_audit_entries,
     "invitations": _seed_invitations,
     "companies": _seed_customer_records,
+    "opportunities": _seed_pipeline_records,
 }
 
 
