@@ -48,6 +48,8 @@ PERMISSIONS: dict[str, str] = {
     "admin.pipeline": "Manage pipeline stages",
     "admin.settings": "Change the organization's name, currency and timezone",
     "admin.audit": "Read the audit log",
+    "admin.jobs": "See background jobs and their errors, retry failed ones",
+    "admin.scoring": "Configure lead scoring and assignment rules",
 }
 
 ADMINISTRATOR = "Administrator"
