@@ -64,6 +64,9 @@ def _configure_extensions(app: Flask) -> None:
     from crm import security
 
     security.init_security(app)
+    from crm.jobs import init_jobs
+
+    init_jobs(app)
 
 
 def _configure_blueprints(app: Flask) -> None:

@@ -79,6 +79,10 @@ def create_db_roles(superuser_url, database, owner, app_role, owner_password, ap
 
 
 def init_cli(app: Flask) -> None:
+    from crm.jobs.cli import COMMANDS
+
+    for command in COMMANDS:
+        crm_group.add_command(command)
     app.cli.add_command(crm_group)
 
 

@@ -79,6 +79,7 @@ ADMIN_SECTIONS = [
     ("admin.stages_list", "Pipeline stages", "admin.pipeline"),
     ("admin.settings", "Settings", "admin.settings"),
     ("admin.audit_log", "Audit log", "admin.audit"),
+    ("admin.jobs_list", "Background jobs", "admin.jobs"),
 ]
 
 

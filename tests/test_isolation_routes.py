@@ -11,6 +11,7 @@ import sqlalchemy as sa
 
 from crm.extensions import db
 from crm.models import AuditEntry
+from crm.models import BackgroundJob
 from crm.models import Company
 from crm.models import Contact
 from crm.models import Interaction
@@ -40,7 +41,7 @@ RECORD_PARAMS = {
     "member_id": Membership, "invitation_id": Invitation, "role_id": Role, "stage_id": PipelineStage,
     "company_id": Company, "contact_id": Contact, "lead_id": Lead, "interaction_id": Interaction, "note_id": Note,
     "task_id": Task, "tag_id": Tag, "view_id": SavedView, "opportunity_id": Opportunity, "product_id": Product,
-    "line_item_id": OpportunityLineItem, "notification_id": Notification,
+    "line_item_id": OpportunityLineItem, "notification_id": Notification, "job_id": BackgroundJob,
 }
 OTHER_PARAMS = {"org_slug", "token", "filename"}
 
@@ -99,6 +100,8 @@ def _make_customer_records(user_id: int) -> None:
     db.session.add_all([
         OpportunityLineItem(opportunity_id=opportunity.id, product_id=product.id, name=product.name, unit_price=100),
         Notification(user_id=user_id, kind="walk", message="Walk notification", dedupe_key=f"walk-{org.slug}"),
+        BackgroundJob(kind="walk", func="tests.jobs.job_functions:record_tag", args=[f"walk-job-{org.slug}"],
+                      status="failed", error="Walk failure"),
     ])
     db.session.commit()
 

@@ -101,6 +101,13 @@ def _seed_pipeline_records(org) -> None:
     ])
 
 
+def _seed_background_jobs(org) -> None:
+    from crm.models import BackgroundJob
+
+    db.session.add(BackgroundJob(kind="seed", func="tests.jobs.job_functions:record_tag", args=[org.slug],
+                                 status="failed", error="seeded"))
+
+
 # Rows that organizations do not get on creation. A new tenant table whose rows are not made
 # by ``make_org`` needs an entry here, or ``test_every_tenant_table_has_rows_of_both_orgs``
 # fails: an isolation test over an empty table would prove nothing.
@@ -109,6 +116,7 @@ SEEDERS = {
     "invitations": _seed_invitations,
     "companies": _seed_customer_records,
     "opportunities": _seed_pipeline_records,
+    "background_jobs": _seed_background_jobs,
 }
 
 
