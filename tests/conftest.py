@@ -30,6 +30,7 @@ def _base_config(database_url: str, migration_url: str) -> dict:
         "SQLALCHEMY_DATABASE_URI": database_url,
         "MIGRATION_DATABASE_URL": migration_url,
         "SERVER_NAME": "localhost",
+        "JOB_RETRY_DELAYS": (0, 0, 0),  # tests count attempts, they do not wait for them
     }
 
 
@@ -101,6 +102,30 @@ def app(app_config, database):
     clock.reset()
     if ON_POSTGRES:
         _truncate_all(database["owner_url"])
+
+
+@pytest.fixture
+def redis_worker(app):
+    """Jobs go through the real Redis of TEST_REDIS_URL instead of running in-process; call
+    the result to run an rq SimpleWorker in burst mode until the queue is empty."""
+    url = os.environ.get("TEST_REDIS_URL")
+    if not url:
+        pytest.skip("needs a real Redis: set TEST_REDIS_URL (CI does)")
+    from rq import SimpleWorker
+
+    from crm.jobs.queue import redis_connection
+    from crm.jobs.queue import rq_queue
+
+    app.config["REDIS_URL"] = url
+    connection = redis_connection(app)
+    connection.flushdb()
+
+    def run_worker() -> None:
+        SimpleWorker([rq_queue(app)], connection=connection).work(burst=True)
+
+    yield run_worker
+    connection.flushdb()
+    app.config["REDIS_URL"] = None
 
 
 @pytest.fixture
