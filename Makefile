@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 FLASK  := FLASK_APP=wsgi.py $(VENV)/bin/flask
 PORT   ?= 5000
 
-.PHONY: run test test-sqlite test-postgres install assets clean bench
+.PHONY: run test test-sqlite test-postgres install assets clean bench worker scheduler
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,14 @@ run: install
 	FLASK_DEBUG=1 $(FLASK) db upgrade
 	FLASK_DEBUG=1 $(FLASK) crm seed-demo
 	FLASK_DEBUG=1 $(FLASK) run --host 127.0.0.1 --port $(PORT)
+
+# Background jobs from Redis (REDIS_URL must be set; without it jobs run inside the web process).
+worker: install
+	$(FLASK) crm worker
+
+# The clock: nightly rescoring, the daily digest, and re-sending jobs whose worker died. Run one.
+scheduler: install
+	$(FLASK) crm scheduler
 
 # The whole suite on SQLite; then, when TEST_DATABASE_URL is set, again on PostgreSQL.
 test: install
