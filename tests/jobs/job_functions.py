@@ -64,3 +64,7 @@ def count_every_tag(name: str) -> None:
         else:
             orgs = db.session.scalars(sa.select(Tag.org_id).distinct()).all()
     RAN.append(("count_every_tag", get_org_id(), ",".join(str(o) for o in sorted(orgs))))
+
+
+def mark_org(org_id: int) -> None:
+    RAN.append(("mark_org", get_org_id(), str(org_id)))
