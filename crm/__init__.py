@@ -76,6 +76,7 @@ def _configure_blueprints(app: Flask) -> None:
     from crm.blueprints.companies import bp as companies_bp
     from crm.blueprints.contacts import bp as contacts_bp
     from crm.blueprints.dashboard import bp as dashboard_bp
+    from crm.blueprints.imports import bp as imports_bp
     from crm.blueprints.leads import bp as leads_bp
     from crm.blueprints.notifications import bp as notifications_bp
     from crm.blueprints.opportunities import bp as opportunities_bp
@@ -88,6 +89,7 @@ def _configure_blueprints(app: Flask) -> None:
     app.register_blueprint(companies_bp, url_prefix="/<org_slug>/companies")
     app.register_blueprint(contacts_bp, url_prefix="/<org_slug>/contacts")
     app.register_blueprint(leads_bp, url_prefix="/<org_slug>/leads")
+    app.register_blueprint(imports_bp, url_prefix="/<org_slug>/leads/imports")
     app.register_blueprint(opportunities_bp, url_prefix="/<org_slug>/opportunities")
     app.register_blueprint(products_bp, url_prefix="/<org_slug>/products")
     app.register_blueprint(notifications_bp, url_prefix="/<org_slug>/notifications")

@@ -16,6 +16,7 @@ from crm.models import Company
 from crm.models import Contact
 from crm.models import Interaction
 from crm.models import Lead
+from crm.models import LeadImport
 from crm.models import Note
 from crm.models import Notification
 from crm.models import Opportunity
@@ -42,6 +43,7 @@ RECORD_PARAMS = {
     "company_id": Company, "contact_id": Contact, "lead_id": Lead, "interaction_id": Interaction, "note_id": Note,
     "task_id": Task, "tag_id": Tag, "view_id": SavedView, "opportunity_id": Opportunity, "product_id": Product,
     "line_item_id": OpportunityLineItem, "notification_id": Notification, "job_id": BackgroundJob,
+    "import_id": LeadImport,
 }
 OTHER_PARAMS = {"org_slug", "token", "filename"}
 
@@ -102,6 +104,9 @@ def _make_customer_records(user_id: int) -> None:
         Notification(user_id=user_id, kind="walk", message="Walk notification", dedupe_key=f"walk-{org.slug}"),
         BackgroundJob(kind="walk", func="tests.jobs.job_functions:record_tag", args=[f"walk-job-{org.slug}"],
                       status="failed", error="Walk failure"),
+        LeadImport(file_name="walk.csv", size_bytes=24, encoding="utf-8", delimiter=",",
+                   content=b"Email\r\nwalk@walk.example\r\n", content_length=24, header=["Email"], data_offset=7,
+                   cursor_offset=7, total_rows=1, created_by_id=user_id),
     ])
     db.session.commit()
 

@@ -12,6 +12,9 @@ from crm.models.accounts import LoginFailure
 from crm.models.accounts import User
 from crm.models.audit import AuditEntry
 from crm.models.jobs import BackgroundJob
+from crm.models.imports import Campaign
+from crm.models.imports import LeadImport
+from crm.models.imports import LeadImportRow
 from crm.models.leads import Lead
 from crm.models.opportunities import Opportunity
 from crm.models.opportunities import OpportunityLineItem
@@ -34,6 +37,6 @@ from tenants.models import Organization
 __all__ = [
     "ActivityEvent", "AuditEntry", "AuthSession", "Company", "CompanyTag", "Contact", "ContactEmail",
     "ContactPhone", "ContactTag", "Interaction", "Invitation", "Lead", "LeadTag", "LoginFailure",
-    "BackgroundJob", "Membership", "Note", "Notification", "Opportunity", "OpportunityLineItem", "OpportunityStageChange",
+    "BackgroundJob", "Campaign", "LeadImport", "LeadImportRow", "Membership", "Note", "Notification", "Opportunity", "OpportunityLineItem", "OpportunityStageChange",
     "OpportunityTag", "Organization", "PipelineStage", "Product", "Role", "SavedView", "Tag", "Task", "User",
 ]

@@ -51,6 +51,10 @@ class Lead(RecordBase, TenantScoped, db.Model):
                    postgresql_where=sa.text(f"{column} IS NOT NULL"), sqlite_where=sa.text(f"{column} IS NOT NULL"))
           for column in ("converted_company_id", "converted_contact_id", "converted_opportunity_id")),
         sa.CheckConstraint("score IS NULL OR (score >= 0 AND score <= 100)", name="score_percent"),
+        # The campaign a lead was imported into (migration 0008).
+        tenant_fk("campaign_id", "campaigns"),
+        sa.Index("ix_leads_org_id_campaign_id", "org_id", "campaign_id",
+                 postgresql_where=sa.text("campaign_id IS NOT NULL"), sqlite_where=sa.text("campaign_id IS NOT NULL")),
         # The search's case-insensitive prefix indexes (PostgreSQL only, migration 0004).
         *search_indexes("leads", ("first_name", "last_name", "email", "company_name", "phone")),
     )
@@ -68,6 +72,7 @@ class Lead(RecordBase, TenantScoped, db.Model):
     grade: Mapped[str | None] = mapped_column(sa.String(1))
     custom_fields: Mapped[dict] = mapped_column(sa.JSON, default=dict)
     merged_into_id: Mapped[int | None] = mapped_column(sa.BigInteger)
+    campaign_id: Mapped[int | None] = mapped_column(sa.BigInteger)
     # Qualification (BANT): what they can spend, who decides, what they need, by when.
     budget: Mapped[Decimal | None] = mapped_column(Money)
     authority: Mapped[str | None] = mapped_column(sa.String(200))

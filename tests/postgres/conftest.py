@@ -108,6 +108,21 @@ def _seed_background_jobs(org) -> None:
                                  status="failed", error="seeded"))
 
 
+def _seed_lead_imports(org) -> None:
+    from crm.models import Campaign, Lead, LeadImport, LeadImportRow
+
+    campaign = Campaign(name=f"Fair {org.slug}", name_key=f"fair {org.slug}")
+    db.session.add(campaign)
+    db.session.flush()
+    imp = LeadImport(file_name="seed.csv", size_bytes=24, encoding="utf-8", delimiter=",", content=b"Email\r\nx@y.example\r\n",
+                     content_length=24, header=["Email"], data_offset=7, cursor_offset=7, total_rows=1,
+                     campaign_id=campaign.id, status="finished")
+    db.session.add(imp)
+    db.session.flush()
+    lead_id = db.session.scalar(sa.select(Lead.id).limit(1))
+    db.session.add(LeadImportRow(import_id=imp.id, row_number=2, outcome="updated", lead_id=lead_id))
+
+
 # Rows that organizations do not get on creation. A new tenant table whose rows are not made
 # by ``make_org`` needs an entry here, or ``test_every_tenant_table_has_rows_of_both_orgs``
 # fails: an isolation test over an empty table would prove nothing.
@@ -117,6 +132,7 @@ SEEDERS = {
     "companies": _seed_customer_records,
     "opportunities": _seed_pipeline_records,
     "background_jobs": _seed_background_jobs,
+    "lead_imports": _seed_lead_imports,
 }
 
 

@@ -1,0 +1,220 @@
+"""The import's work, one chunk of rows per call, each chunk one transaction.
+
+A chunk locks its import row, reads the rows after the cursor, writes their leads (one
+SELECT for the chunk's emails, one multi-row INSERT, updates by primary key), a row of
+``lead_import_rows`` per file row, and moves the cursor and the counts, all in the caller's
+transaction. So a chunk is written whole or not at all: a worker killed halfway leaves the
+cursor where the last committed chunk put it, and running the job again carries on from
+there; a run that finds the cursor moved by another copy does the next chunk, never the same.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from crm import clock
+from crm.extensions import db
+from crm.models import Lead
+from crm.models import LeadImport
+from crm.models import LeadImportRow
+from crm.models import LeadTag
+from crm.models import Tag
+from crm.models.base import SEARCH_COLLATION
+from crm.services.lead_import import reading
+from crm.services.lead_import.rows import RowRejected
+from crm.services.lead_import.rows import lead_values
+
+CHUNK_ROWS = 5_000
+WINDOW_BYTES = 4 * 1024 * 1024
+ACTIVE = ("queued", "running", "failed")
+TEXT_FIELDS = ("first_name", "last_name", "email", "phone", "company_name", "title")
+
+
+@dataclass
+class Outcome:
+    row_number: int
+    outcome: str
+    reason: str | None = None
+    cells: list[str] | None = None
+    lead_id: int | None = None
+    values: dict | None = None
+
+
+def lock(import_id: int) -> LeadImport | None:
+    return db.session.scalar(sa.select(LeadImport).where(LeadImport.id == import_id)
+                             .with_for_update().execution_options(populate_existing=True))
+
+
+def next_window(imp: LeadImport, max_rows: int) -> reading.Window:
+    """The rows after the cursor, read from the stored file a window of bytes at a time (a big
+    file is never loaded whole for each chunk); the window grows when a single row is longer."""
+    size = WINDOW_BYTES
+    while True:
+        start = imp.cursor_offset
+        piece = db.session.scalar(sa.select(sa.func.substr(LeadImport.content, start + 1, size))
+                                  .where(LeadImport.id == imp.id)) or b""
+        at_eof = start + size >= imp.content_length
+        window = reading.read_window(bytes(piece), imp.delimiter, at_eof, max_rows, imp.rows_read)
+        if window.records or at_eof:
+            return window
+        size *= 2
+
+
+def _existing_by_email(emails: list[str]) -> dict[str, int]:
+    """The oldest live lead per email (case ignored): on PostgreSQL through the case-insensitive
+    index of migration 0004; one statement for the whole chunk."""
+    if not emails:
+        return {}
+    postgres = db.session.get_bind().dialect.name == "postgresql"
+    column = sa.collate(Lead.email, SEARCH_COLLATION) if postgres else sa.func.lower(Lead.email)
+    rows = db.session.execute(sa.select(Lead.id, Lead.email).where(column.in_(emails), Lead.deleted_at.is_(None))
+                              .order_by(Lead.id)).all()
+    found: dict[str, int] = {}
+    for lead_id, email in rows:
+        found.setdefault(email.strip().lower(), lead_id)
+    return found
+
+
+def _earlier_rows(import_id: int, lead_ids: list[int]) -> dict[int, int]:
+    """Leads this import already created or updated in earlier chunks: lead id -> its row."""
+    if not lead_ids:
+        return {}
+    rows = db.session.execute(sa.select(LeadImportRow.lead_id, sa.func.min(LeadImportRow.row_number))
+                              .where(LeadImportRow.import_id == import_id, LeadImportRow.lead_id.in_(lead_ids),
+                                     LeadImportRow.outcome.in_(("created", "updated")))
+                              .group_by(LeadImportRow.lead_id)).all()
+    return dict(rows)
+
+
+def classify(imp: LeadImport, rows: list[tuple[int, list[str]]]) -> list[Outcome]:
+    """Each row's fate: failed (invalid), skipped (a duplicate), or to create or update."""
+    outcomes, first_row_of = [], {}
+    for index, cells in rows:
+        row_number = index + 2  # the header is row 1, as a spreadsheet numbers them
+        try:
+            values = lead_values(cells, imp.mapping)
+        except RowRejected as error:
+            outcomes.append(Outcome(row_number, "failed", error.message[:300], cells))
+            continue
+        email = values["email"]
+        if email and email in first_row_of:
+            outcomes.append(Outcome(row_number, "skipped", f"Same email as row {first_row_of[email]} of this file.", cells))
+            continue
+        if email:
+            first_row_of[email] = row_number
+        outcomes.append(Outcome(row_number, "created", cells=cells, values=values))
+    pending = [o for o in outcomes if o.outcome == "created"]
+    existing = _existing_by_email([o.values["email"] for o in pending if o.values["email"]])
+    earlier = _earlier_rows(imp.id, list(existing.values()))
+    for o in pending:
+        lead_id = existing.get(o.values["email"]) if o.values["email"] else None
+        if lead_id is None:
+            continue
+        o.lead_id = lead_id
+        if lead_id in earlier:
+            o.outcome, o.reason = "skipped", f"Same email as row {earlier[lead_id]} of this file."
+        elif imp.duplicate_policy == "skip":
+            o.outcome, o.reason = "skipped", f"A lead with this email already exists (lead #{lead_id})."
+        else:
+            o.outcome = "updated"
+    return outcomes
+
+
+def _tag_id(imp: LeadImport) -> int | None:
+    if not imp.tag_name:
+        return None
+    tag_id = db.session.scalar(sa.select(Tag.id).where(sa.func.lower(Tag.name) == imp.tag_name.lower()).limit(1))
+    if tag_id is None:
+        tag = Tag(name=imp.tag_name, org_id=imp.org_id)
+        db.session.add(tag)
+        db.session.flush()
+        tag_id = tag.id
+    return tag_id
+
+
+def _create(imp: LeadImport, outcomes: list[Outcome]) -> None:
+    if not outcomes:
+        return
+    moment = clock.now()
+    rows = [{**o.values, "org_id": imp.org_id, "source": imp.source, "status": "new", "owner_id": imp.owner_id,
+             "campaign_id": imp.campaign_id, "created_by_id": imp.created_by_id, "custom_fields": {},
+             "created_at": moment, "updated_at": moment} for o in outcomes]
+    for row in rows:
+        row["first_name"] = row["first_name"] or ""
+        row["last_name"] = row["last_name"] or ""
+    ids = db.session.scalars(sa.insert(Lead).returning(Lead.id, sort_by_parameter_order=True), rows).all()
+    for o, lead_id in zip(outcomes, ids):
+        o.lead_id = lead_id
+
+
+def _update(imp: LeadImport, outcomes: list[Outcome]) -> None:
+    """The file's non-empty values, and the import's campaign, source and owner when chosen.
+    Rows with the same set of changed fields go in one executemany."""
+    if not outcomes:
+        return
+    moment = clock.now()
+    common = {name: getattr(imp, name) for name in ("campaign_id", "source", "owner_id") if getattr(imp, name)}
+    by_fields = defaultdict(list)
+    for o in outcomes:
+        changes = {k: v for k, v in o.values.items() if v}
+        row = {"id": o.lead_id, **changes, **common, "updated_at": moment}
+        by_fields[tuple(sorted(row))].append(row)
+    for rows in by_fields.values():
+        db.session.execute(sa.update(Lead), rows)
+
+
+def _tag(imp: LeadImport, outcomes: list[Outcome]) -> None:
+    tag_id = _tag_id(imp)
+    lead_ids = [o.lead_id for o in outcomes]
+    if tag_id is None or not lead_ids:
+        return
+    updated = [o.lead_id for o in outcomes if o.outcome == "updated"]
+    have = set(db.session.scalars(sa.select(LeadTag.lead_id).where(LeadTag.tag_id == tag_id,
+                                                                   LeadTag.lead_id.in_(updated)))) if updated else set()
+    links = [{"org_id": imp.org_id, "lead_id": lead_id, "tag_id": tag_id} for lead_id in lead_ids if lead_id not in have]
+    if links:
+        db.session.execute(sa.insert(LeadTag), links)
+
+
+def _record(imp: LeadImport, outcomes: list[Outcome]) -> None:
+    if not outcomes:
+        return
+    rejected = ("skipped", "failed")
+    db.session.execute(sa.insert(LeadImportRow), [
+        {"org_id": imp.org_id, "import_id": imp.id, "row_number": o.row_number, "outcome": o.outcome,
+         "reason": o.reason, "values": o.cells if o.outcome in rejected else None, "lead_id": o.lead_id}
+        for o in outcomes])
+    counts = defaultdict(int)
+    for o in outcomes:
+        counts[o.outcome] += 1
+    imp.created_count += counts["created"]
+    imp.updated_count += counts["updated"]
+    imp.skipped_count += counts["skipped"]
+    imp.failed_count += counts["failed"]
+    imp.rows_done += len(outcomes)
+
+
+def run_chunk(import_id: int, max_rows: int | None = None) -> LeadImport | None:
+    """Import the next chunk of rows in the caller's transaction; the import (locked), or None
+    when there was nothing left to do (finished already, or not started)."""
+    imp = lock(import_id)
+    if imp is None or imp.status not in ACTIVE:
+        return None
+    if imp.status != "running":
+        imp.status, imp.error = "running", None
+        imp.started_at = imp.started_at or clock.now()
+    window = next_window(imp, max_rows or CHUNK_ROWS)
+    outcomes = classify(imp, window.rows)
+    to_create = [o for o in outcomes if o.outcome == "created"]
+    to_update = [o for o in outcomes if o.outcome == "updated"]
+    _create(imp, to_create)
+    _update(imp, to_update)
+    _tag(imp, to_create + to_update)
+    _record(imp, outcomes)
+    imp.rows_read += window.records
+    imp.cursor_offset += window.bytes_read
+    if window.at_end:
+        imp.status, imp.finished_at = "finished", clock.now()
+    db.session.flush()
+    return imp
