@@ -79,11 +79,13 @@ def _configure_blueprints(app: Flask) -> None:
     from crm.blueprints.imports import bp as imports_bp
     from crm.blueprints.leads import bp as leads_bp
     from crm.blueprints.notifications import bp as notifications_bp
+    from crm.blueprints.notifications import unsubscribe_bp
     from crm.blueprints.opportunities import bp as opportunities_bp
     from crm.blueprints.products import bp as products_bp
     from crm.blueprints.search import bp as search_bp
 
     app.register_blueprint(auth_bp)
+    app.register_blueprint(unsubscribe_bp)
     app.register_blueprint(dashboard_bp, url_prefix="/<org_slug>")
     app.register_blueprint(admin_bp, url_prefix="/<org_slug>/admin")
     app.register_blueprint(companies_bp, url_prefix="/<org_slug>/companies")

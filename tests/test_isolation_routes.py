@@ -36,7 +36,12 @@ from tenants.context import org_context
 from tests.helpers import fresh_app_context
 from tests.helpers import make_user
 
-PUBLIC = {"static", "favicon", "auth.index", "auth.login", "auth.signup", "auth.logout", "auth.invitation_accept"}
+# The digest's unsubscribe link works without signing in (people read email on other devices):
+# its token is signed with SECRET_KEY and names one organization and member, an unsigned or
+# changed one answers 400, and all it can do is switch that member's digest off (after a
+# confirming POST with a CSRF token, so a mail scanner opening the link changes nothing).
+PUBLIC = {"static", "favicon", "auth.index", "auth.login", "auth.signup", "auth.logout", "auth.invitation_accept",
+          "unsubscribe.digest_unsubscribe", "unsubscribe.digest_unsubscribe_confirm"}
 LOGIN_ONLY = {"auth.organizations"}
 RECORD_PARAMS = {
     "member_id": Membership, "invitation_id": Invitation, "role_id": Role, "stage_id": PipelineStage,

@@ -16,6 +16,8 @@ from crm.models.imports import Campaign
 from crm.models.imports import LeadImport
 from crm.models.imports import LeadImportRow
 from crm.models.leads import Lead
+from crm.models.notification_preferences import DigestSend
+from crm.models.notification_preferences import NotificationPreference
 from crm.models.opportunities import Opportunity
 from crm.models.opportunities import OpportunityLineItem
 from crm.models.opportunities import OpportunityStageChange
@@ -37,6 +39,6 @@ from tenants.models import Organization
 __all__ = [
     "ActivityEvent", "AuditEntry", "AuthSession", "Company", "CompanyTag", "Contact", "ContactEmail",
     "ContactPhone", "ContactTag", "Interaction", "Invitation", "Lead", "LeadTag", "LoginFailure",
-    "BackgroundJob", "Campaign", "LeadImport", "LeadImportRow", "Membership", "Note", "Notification", "Opportunity", "OpportunityLineItem", "OpportunityStageChange",
+    "BackgroundJob", "Campaign", "LeadImport", "LeadImportRow", "Membership", "Note", "Notification", "NotificationPreference", "DigestSend", "Opportunity", "OpportunityLineItem", "OpportunityStageChange",
     "OpportunityTag", "Organization", "PipelineStage", "Product", "Role", "SavedView", "Tag", "Task", "User",
 ]

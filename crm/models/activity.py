@@ -20,6 +20,7 @@ from tenants.scoping import TenantScoped
 INTERACTION_KINDS = ("call", "email", "meeting", "note", "task", "sms")
 SENTIMENTS = ("positive", "neutral", "negative")
 TASK_PRIORITIES = ("low", "normal", "high")
+EMAIL_STATUSES = ("none", "pending", "sent", "failed")
 
 
 class Interaction(RecordBase, LinkedToRecord, TenantScoped, db.Model):
@@ -88,14 +89,16 @@ class ActivityEvent(LinkedToRecord, TenantScoped, db.Model):
 
 
 class Notification(TenantScoped, db.Model):
-    """In-app first; email delivery comes with the jobs issue. ``dedupe_key`` makes
-    creating the same notification twice a no-op."""
+    """In-app first, then maybe an email (crm.services.notification_delivery). ``dedupe_key``
+    makes creating the same notification twice a no-op; ``email_status`` "sent" makes sending
+    it twice one."""
 
     __tablename__ = "notifications"
     __tenant_table_args__ = (
         sa.UniqueConstraint("org_id", "dedupe_key"),
         sa.Index("ix_notifications_org_id_user_id_read_at", "org_id", "user_id", "read_at"),
         sa.Index("ix_notifications_org_id_user_id_created_at", "org_id", "user_id", "created_at"),
+        sa.CheckConstraint(f"email_status IN {EMAIL_STATUSES!r}", name="email_status_known"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -106,3 +109,7 @@ class Notification(TenantScoped, db.Model):
     dedupe_key: Mapped[str] = mapped_column(sa.String(200))
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=now)
     read_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    email_status: Mapped[str] = mapped_column(sa.String(10), default="none", server_default="none")
+    email_attempts: Mapped[int] = mapped_column(default=0, server_default="0")
+    emailed_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    last_error: Mapped[str | None] = mapped_column(sa.String(500))

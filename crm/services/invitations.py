@@ -8,13 +8,15 @@ from email_validator import EmailNotValidError
 from email_validator import validate_email
 from flask import current_app
 from flask import render_template
-from flask import url_for
 from flask_login import current_user
 from itsdangerous import BadSignature
 from itsdangerous import URLSafeSerializer
 
 from crm import clock
 from crm.extensions import db
+from crm.mail import external_url
+from crm.mail import link_base
+from crm.mail import message_domain
 from crm.mail import send_email
 from crm.models import Invitation
 from crm.models import Membership
@@ -59,8 +61,22 @@ def check_email(email: str) -> str:
         raise ServiceError(f"That email address is not valid: {error}", "email") from None
 
 
-def _send(invitation: Invitation, org: Organization) -> None:
-    link = url_for("auth.invitation_accept", token=token_for(invitation), _external=True)
+def _queue_email(invitation: Invitation) -> None:
+    """The email goes out from a job (retried if the mail server fails) once the caller commits."""
+    from crm.jobs import enqueue
+    from crm.jobs.email import send_invitation_email
+
+    enqueue(send_invitation_email, invitation.org_id, invitation.id, link_base(),
+            kind="invitation_email", user_id=current_user.id)
+
+
+def send(invitation_id: int, base_url: str | None = None) -> bool:
+    """The job's work: email the invitation's current link, if it can still be accepted."""
+    invitation = db.session.get(Invitation, invitation_id)
+    if invitation is None or invitation.status != "pending":
+        return False
+    org = db.session.get(Organization, invitation.org_id)
+    link = external_url(base_url, "auth.invitation_accept", token=token_for(invitation))
     inviter = invitation.invited_by.name if invitation.invited_by else "An administrator"
     context = dict(org=org, invitation=invitation, link=link, inviter=inviter)
     send_email(
@@ -68,7 +84,9 @@ def _send(invitation: Invitation, org: Organization) -> None:
         f"{inviter} invited you to {org.name} on the CRM",
         render_template("email/invitation.txt", **context),
         render_template("email/invitation.html", **context),
+        headers={"Message-ID": f"<invitation.{org.id}.{invitation.id}.{invitation.nonce[:12]}@{message_domain()}>"},
     )
+    return True
 
 
 def _days() -> timedelta:
@@ -76,7 +94,7 @@ def _days() -> timedelta:
 
 
 def invite(org: Organization, email: str, role: Role) -> Invitation:
-    """Create and email an invitation. Commits, because the email must not name an unsaved row."""
+    """Create an invitation and queue its email. Commits: the email job starts only then."""
     email = check_email(email)
     with unscoped():
         already = db.session.scalar(
@@ -95,8 +113,8 @@ def invite(org: Organization, email: str, role: Role) -> Invitation:
     db.session.add(invitation)
     db.session.flush()
     audit.record("invitation.send", invitation, f"Invited {email} as {role.name}", None, {"email": email, "role": role.name})
+    _queue_email(invitation)
     db.session.commit()
-    _send(invitation, org)
     return invitation
 
 
@@ -109,8 +127,8 @@ def resend(org: Organization, invitation: Invitation) -> None:
     invitation.nonce, invitation.sent_at, invitation.expires_at = secrets.token_hex(16), now, now + _days()
     audit.record("invitation.resend", invitation, f"Resent the invitation to {invitation.email}",
                  before, {"status": "pending", "expires_at": invitation.expires_at.isoformat()})
+    _queue_email(invitation)
     db.session.commit()
-    _send(invitation, org)
 
 
 def revoke(invitation: Invitation) -> None:

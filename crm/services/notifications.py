@@ -18,6 +18,8 @@ from crm import clock
 from crm.extensions import db
 from crm.models import Membership
 from crm.models import Notification
+from crm.services import notification_delivery
+from crm.services import notification_preferences
 from crm.services import records
 
 MESSAGE_MAX = 300
@@ -52,30 +54,34 @@ def notify(user_id: int | None, kind: str, message: str, link: str | None, dedup
     """Adds (to the caller's transaction) one notification unless user_id is None, is the acting user
     (crm.services.records.actor_id()), is not an active member of the current org, or dedupe_key already exists.
     Never raises on a duplicate key (check first; on PostgreSQL two racing inserts must not 500: use a savepoint
-    / begin_nested around the flush and swallow IntegrityError only for the dedupe unique constraint)."""
+    / begin_nested around the flush and swallow IntegrityError only for the dedupe unique constraint).
+    When the member wants this kind by email at once, its email job is queued too (it starts after the commit)."""
     if user_id is None or user_id == records.actor_id():
         return None
-    dedupe_key = dedupe_key[:KEY_MAX]
+    dedupe_key, kind = dedupe_key[:KEY_MAX], kind[:40]
     member = sa.select(Membership.id).where(Membership.user_id == user_id, Membership.active.is_(True)).exists()
     taken = sa.select(Notification.id).where(Notification.dedupe_key == dedupe_key).exists()
-    is_member, is_taken = db.session.execute(sa.select(member, taken)).one()
+    preference = notification_preferences.stored_delivery(user_id, kind)
+    is_member, is_taken, delivery = db.session.execute(sa.select(member, taken, preference)).one()
     if not is_member or is_taken:
         return None
-    notification = Notification(user_id=user_id, kind=kind[:40], message=_truncate(message, MESSAGE_MAX),
+    notification = Notification(user_id=user_id, kind=kind, message=_truncate(message, MESSAGE_MAX),
                                 link=link if link and len(link) <= LINK_MAX else None, dedupe_key=dedupe_key)
     if _on_sqlite_outside_transaction():
         # SQLite runs one writer at a time, and the check above ran in this same request: the
         # insert goes with the caller's next flush or commit.
         db.session.add(notification)
-        return notification
-    try:
-        with db.session.begin_nested():
-            db.session.add(notification)
-            db.session.flush()
-    except IntegrityError as error:
-        if not _is_dedupe_violation(error):
-            raise
-        return None
+    else:
+        try:
+            with db.session.begin_nested():
+                db.session.add(notification)
+                db.session.flush()
+        except IntegrityError as error:
+            if not _is_dedupe_violation(error):
+                raise
+            return None
+    if notification_preferences.resolve(kind, delivery) == notification_preferences.EMAIL:
+        notification_delivery.queue_email(notification)
     return notification
 
 

@@ -8,10 +8,12 @@ cursor where the last committed chunk put it, and running the job again carries 
 there; a run that finds the cursor moved by another copy does the next chunk, never the same.
 """
 
+import json
 from collections import defaultdict
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 
 from crm import clock
 from crm.extensions import db
@@ -66,9 +68,11 @@ def _existing_by_email(emails: list[str]) -> dict[str, int]:
     index of migration 0004; one statement for the whole chunk."""
     if not emails:
         return {}
-    postgres = db.session.get_bind().dialect.name == "postgresql"
-    column = sa.collate(Lead.email, SEARCH_COLLATION) if postgres else sa.func.lower(Lead.email)
-    rows = db.session.execute(sa.select(Lead.id, Lead.email).where(column.in_(emails), Lead.deleted_at.is_(None))
+    if _on_postgres():  # one array parameter rather than 5,000
+        same = sa.collate(Lead.email, SEARCH_COLLATION) == sa.any_(sa.literal(emails, postgresql.ARRAY(sa.Text)))
+    else:
+        same = sa.func.lower(Lead.email).in_(emails)
+    rows = db.session.execute(sa.select(Lead.id, Lead.email).where(same, Lead.deleted_at.is_(None))
                               .order_by(Lead.id)).all()
     found: dict[str, int] = {}
     for lead_id, email in rows:
@@ -121,6 +125,42 @@ def classify(imp: LeadImport, rows: list[tuple[int, list[str]]]) -> list[Outcome
     return outcomes
 
 
+def _on_postgres() -> bool:
+    return db.session.get_bind().dialect.name == "postgresql"
+
+
+def _insert(model, rows: list[dict]) -> None:
+    """Many rows in one statement. On PostgreSQL, ``INSERT ... SELECT FROM unnest(arrays)``: one
+    array parameter per column, a statement compiled once whatever the number of rows, and
+    three times faster than an executemany. (Multi-row VALUES was slower still: SQLAlchemy
+    compiles and psycopg parses a new statement of thousands of parameters every time.)
+    SQLite runs an executemany in-process, which is fast enough there."""
+    if not rows:
+        return
+    if not _on_postgres():
+        db.session.execute(sa.insert(model), rows)
+        return
+    names = list(rows[0])
+    table = model.__table__
+    arrays = []
+    for name in names:
+        column_type = table.c[name].type
+        as_text = isinstance(column_type, sa.JSON)
+        values = [json.dumps(row[name]) if as_text and row[name] is not None else row[name] for row in rows]
+        arrays.append(sa.literal(values, postgresql.ARRAY(sa.Text if as_text else column_type)))
+    unnested = sa.func.unnest(*arrays).table_valued(*names).render_derived()
+    columns = [sa.cast(unnested.c[name], table.c[name].type) if isinstance(table.c[name].type, sa.JSON)
+               else unnested.c[name] for name in names]
+    db.session.execute(sa.insert(model).from_select(names, sa.select(*columns)))
+
+
+def _new_lead_ids(count: int) -> list[int]:
+    """Ids for new leads, taken from the table's sequence before the insert (PostgreSQL), so that
+    each row's lead is known without relying on the order RETURNING gives them in."""
+    sequence = sa.func.nextval(sa.func.pg_get_serial_sequence("leads", "id"))
+    return db.session.scalars(sa.select(sequence).select_from(sa.func.generate_series(1, count))).all()
+
+
 def _tag_id(imp: LeadImport) -> int | None:
     if not imp.tag_name:
         return None
@@ -140,10 +180,13 @@ def _create(imp: LeadImport, outcomes: list[Outcome]) -> None:
     rows = [{**o.values, "org_id": imp.org_id, "source": imp.source, "status": "new", "owner_id": imp.owner_id,
              "campaign_id": imp.campaign_id, "created_by_id": imp.created_by_id, "custom_fields": {},
              "created_at": moment, "updated_at": moment} for o in outcomes]
-    for row in rows:
-        row["first_name"] = row["first_name"] or ""
-        row["last_name"] = row["last_name"] or ""
-    ids = db.session.scalars(sa.insert(Lead).returning(Lead.id, sort_by_parameter_order=True), rows).all()
+    if _on_postgres():
+        ids = _new_lead_ids(len(rows))
+        for row, lead_id in zip(rows, ids):
+            row["id"] = lead_id
+        _insert(Lead, rows)
+    else:
+        ids = db.session.scalars(sa.insert(Lead).returning(Lead.id, sort_by_parameter_order=True), rows).all()
     for o, lead_id in zip(outcomes, ids):
         o.lead_id = lead_id
 
@@ -172,16 +215,15 @@ def _tag(imp: LeadImport, outcomes: list[Outcome]) -> None:
     updated = [o.lead_id for o in outcomes if o.outcome == "updated"]
     have = set(db.session.scalars(sa.select(LeadTag.lead_id).where(LeadTag.tag_id == tag_id,
                                                                    LeadTag.lead_id.in_(updated)))) if updated else set()
-    links = [{"org_id": imp.org_id, "lead_id": lead_id, "tag_id": tag_id} for lead_id in lead_ids if lead_id not in have]
-    if links:
-        db.session.execute(sa.insert(LeadTag), links)
+    _insert(LeadTag, [{"org_id": imp.org_id, "lead_id": lead_id, "tag_id": tag_id}
+                      for lead_id in lead_ids if lead_id not in have])
 
 
 def _record(imp: LeadImport, outcomes: list[Outcome]) -> None:
     if not outcomes:
         return
     rejected = ("skipped", "failed")
-    db.session.execute(sa.insert(LeadImportRow), [
+    _insert(LeadImportRow, [
         {"org_id": imp.org_id, "import_id": imp.id, "row_number": o.row_number, "outcome": o.outcome,
          "reason": o.reason, "values": o.cells if o.outcome in rejected else None, "lead_id": o.lead_id}
         for o in outcomes])
