@@ -16,6 +16,7 @@ Progress goes to stderr. ``--check`` exits 1 when a target is missed.
 """
 
 import argparse
+import itertools
 import json
 import os
 import secrets
@@ -190,6 +191,7 @@ def main(argv=None) -> int:
     ensure_seed(args, owner_url, app_url)
     ensure_pipeline_seed(args, owner_url)
 
+    from bench import imports
     from bench import scenarios
 
     app = _app(app_url, owner_url)
@@ -200,7 +202,10 @@ def main(argv=None) -> int:
     print(json.dumps({**machine, "metric": "cpu_calibration_before", "value": cpu_calibration(), "unit": "ms"}),
           flush=True)
     missed = []
-    for result in scenarios.run_all(app, args.requests, args.warmup, args.scenario, log):
+    results = scenarios.run_all(app, args.requests, args.warmup, args.scenario, log)
+    results = itertools.chain(results, imports.run(app, owner_url, app_url, [
+        name for name in imports.NAMES if not args.scenario or name in args.scenario], log))
+    for result in results:
         print(json.dumps(result), flush=True)
         if result["target"] is not None and result["value"] > result["target"]:
             missed.append(f"{result['scenario']} {result['metric']} {result['value']} > {result['target']}")
