@@ -170,3 +170,27 @@ def test_the_finished_import_notifies_the_importer_and_the_owner(app, admin_a, o
     with tenant(org_a):
         notes = {n.user_id: n.message for n in db.session.scalars(sa.select(Notification))}
     assert "imported 2 leads and assigned them to you" in notes[rep.id]
+
+
+def test_quoted_newlines_and_delimiters_inside_cells_are_imported_as_they_are(admin_a, org_a, monkeypatch):
+    from crm.services.lead_import import processing
+
+    monkeypatch.setattr(processing, "WINDOW_BYTES", 40)  # windows end inside the quoted cells
+    data = ('First Name;Last Name;E-mail;Job Title\r\n'
+            'Ada;Lovelace;ada@example.com;"Countess;\r\nof Lovelace"\r\n'
+            'Grace;"Hopper\nRear Admiral";grace@example.com;"Navy, ""Amazing Grace"""\r\n').encode()
+    import_id = run_import(admin_a, "acme", data, fields=["first_name", "last_name", "email", "title"])
+    assert the_import(org_a, import_id).created_count == 2
+    with tenant(org_a):
+        titles = dict(db.session.execute(sa.select(Lead.email, Lead.title)).all())
+        grace = db.session.scalar(sa.select(Lead.last_name).where(Lead.email == "grace@example.com"))
+    assert titles == {"ada@example.com": "Countess;\r\nof Lovelace", "grace@example.com": 'Navy, "Amazing Grace"'}
+    assert grace == "Hopper\nRear Admiral"
+
+
+def test_another_organization_sees_none_of_the_imports(admin_a, org_a, org_b, other_client):
+    import_id = run_import(admin_a, "acme", csv_bytes(people(2)), name="acme-secret.csv")
+    other_client.login("admin@bravo.example")
+    assert "acme-secret.csv" not in other_client.get("/bravo/leads/imports/").get_data(as_text=True)
+    for path in ("", "/progress", "/rejected.csv"):
+        assert other_client.get(f"/bravo/leads/imports/{import_id}{path}").status_code == 404
