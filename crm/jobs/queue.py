@@ -67,12 +67,18 @@ def dispatch_after_commit(org_id: int, job_id: int, delay: int = 0) -> None:
 
 
 def _after_commit(session) -> None:
+    # SQLAlchemy fires this when a SAVEPOINT is released too (begin_nested); the jobs wait for
+    # the outermost commit, or a worker would look for rows not committed yet.
+    if session.in_nested_transaction():
+        return
     pending = session.info.pop(_PENDING, None)
     if pending:
         dispatch(pending)
 
 
 def _after_rollback(session) -> None:
+    if session.in_nested_transaction():  # only a SAVEPOINT rolled back: the jobs queued before it stand
+        return
     session.info.pop(_PENDING, None)
 
 
