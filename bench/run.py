@@ -193,6 +193,7 @@ def main(argv=None) -> int:
 
     from bench import imports
     from bench import scenarios
+    from bench import scoring
 
     app = _app(app_url, owner_url)
     if args.wait_idle:
@@ -203,6 +204,8 @@ def main(argv=None) -> int:
           flush=True)
     missed = []
     results = scenarios.run_all(app, args.requests, args.warmup, args.scenario, log)
+    if not args.scenario or scoring.NAME in args.scenario:
+        results = itertools.chain(results, scoring.run(app, owner_url, log))
     results = itertools.chain(results, imports.run(app, owner_url, app_url, [
         name for name in imports.NAMES if not args.scenario or name in args.scenario], log))
     for result in results:

@@ -80,6 +80,8 @@ ADMIN_SECTIONS = [
     ("admin.settings", "Settings", "admin.settings"),
     ("admin.audit_log", "Audit log", "admin.audit"),
     ("admin.jobs_list", "Background jobs", "admin.jobs"),
+    ("admin.scoring_rules", "Lead scoring", "admin.scoring"),
+    ("admin.assignment_rules", "Assignment rules", "admin.scoring"),
 ]
 
 

@@ -10,6 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from crm.extensions import db
+from crm.models import AssignmentRule
 from crm.models import AuditEntry
 from crm.models import BackgroundJob
 from crm.models import Company
@@ -48,7 +49,7 @@ RECORD_PARAMS = {
     "company_id": Company, "contact_id": Contact, "lead_id": Lead, "interaction_id": Interaction, "note_id": Note,
     "task_id": Task, "tag_id": Tag, "view_id": SavedView, "opportunity_id": Opportunity, "product_id": Product,
     "line_item_id": OpportunityLineItem, "notification_id": Notification, "job_id": BackgroundJob,
-    "import_id": LeadImport,
+    "import_id": LeadImport, "rule_id": AssignmentRule,
 }
 OTHER_PARAMS = {"org_slug", "token", "filename"}
 
@@ -76,6 +77,10 @@ def _records(org) -> dict[str, int]:
             invite(org, f"walker@{org.slug}.example", role)
         if db.session.scalar(sa.select(Company.id)) is None:
             _make_customer_records(admin.id)
+        if db.session.scalar(sa.select(AssignmentRule.id)) is None:
+            db.session.add(AssignmentRule(name=f"Walk rule {org.slug}", min_score=0, max_score=100, target="owner",
+                                          owner_id=admin.id, task_title="Walk follow-up", task_due_days=1))
+            db.session.commit()
         ids = {name: db.session.scalar(sa.select(model.id).order_by(model.id.desc()).limit(1))
                for name, model in RECORD_PARAMS.items()}
         db.session.remove()

@@ -27,6 +27,9 @@ from crm.models.people import ContactEmail
 from crm.models.people import ContactPhone
 from crm.models.pipeline import PipelineStage
 from crm.models.products import Product
+from crm.models.scoring import AssignmentRule
+from crm.models.scoring import LeadScoreHistory
+from crm.models.scoring import ScoringConfig
 from crm.models.tags import CompanyTag
 from crm.models.tags import ContactTag
 from crm.models.tags import LeadTag
@@ -37,8 +40,8 @@ from tenants.models import Membership
 from tenants.models import Organization
 
 __all__ = [
-    "ActivityEvent", "AuditEntry", "AuthSession", "Company", "CompanyTag", "Contact", "ContactEmail",
-    "ContactPhone", "ContactTag", "Interaction", "Invitation", "Lead", "LeadTag", "LoginFailure",
+    "ActivityEvent", "AssignmentRule", "AuditEntry", "AuthSession", "Company", "CompanyTag", "Contact", "ContactEmail",
+    "ContactPhone", "ContactTag", "Interaction", "Invitation", "Lead", "LeadScoreHistory", "LeadTag", "LoginFailure",
     "BackgroundJob", "Campaign", "LeadImport", "LeadImportRow", "Membership", "Note", "Notification", "NotificationPreference", "DigestSend", "Opportunity", "OpportunityLineItem", "OpportunityStageChange",
-    "OpportunityTag", "Organization", "PipelineStage", "Product", "Role", "SavedView", "Tag", "Task", "User",
+    "OpportunityTag", "Organization", "PipelineStage", "Product", "Role", "SavedView", "ScoringConfig", "Tag", "Task", "User",
 ]

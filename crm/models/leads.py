@@ -70,6 +70,13 @@ class Lead(RecordBase, TenantScoped, db.Model):
     owner_id: Mapped[int | None] = owner_column()
     score: Mapped[int | None] = mapped_column()
     grade: Mapped[str | None] = mapped_column(sa.String(1))
+    # Lead scoring (migration 0009): the components behind ``score``, and what fit is read from.
+    score_fit: Mapped[int | None] = mapped_column(sa.SmallInteger)
+    score_engagement: Mapped[int | None] = mapped_column(sa.SmallInteger)
+    score_activity: Mapped[int | None] = mapped_column(sa.SmallInteger)
+    scored_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    company_size: Mapped[str | None] = mapped_column(sa.String(20))  # a band of crm.models.people.SIZE_BANDS
+    country: Mapped[str | None] = mapped_column(sa.String(100))
     custom_fields: Mapped[dict] = mapped_column(sa.JSON, default=dict)
     merged_into_id: Mapped[int | None] = mapped_column(sa.BigInteger)
     campaign_id: Mapped[int | None] = mapped_column(sa.BigInteger)

@@ -38,7 +38,9 @@ from crm.models import Task
 from crm.models import User
 from crm.models.leads import LEAD_SOURCES
 from crm.models.leads import LEAD_STATUSES
+from crm.models.people import SIZE_BANDS
 from crm.services import ServiceError
+from crm.services import lead_scoring
 from crm.services import listing
 from crm.services import notifications
 from crm.services import qualification
@@ -59,7 +61,8 @@ from tenants.context import require_org_id
 
 # "converted" is set by converting a lead (its own issue), never picked by hand.
 SETTABLE_STATUSES = tuple(s for s in LEAD_STATUSES if s != "converted")
-FIELDS = ("first_name", "last_name", "email", "phone", "company_name", "title", "source", "status", "owner_id")
+FIELDS = ("first_name", "last_name", "email", "phone", "company_name", "title", "company_size", "country", "source",
+          "status", "owner_id")
 # What a merge copies from the lead that goes into the one that stays, when the latter is empty.
 MERGE_FIELDS = ("first_name", "last_name", "email", "phone", "company_name", "title", "source", "owner_id",
                 "score", "grade")
@@ -258,6 +261,8 @@ def clean(form, lead: Lead | None = None, can_assign: bool = True) -> dict:
         "phone": normalize_phone(form.get("phone")),
         "company_name": clean_text(form.get("company_name"), "company_name", "company name", 200),
         "title": clean_text(form.get("title"), "title", "title", 120),
+        "company_size": clean_choice(form.get("company_size"), SIZE_BANDS, "company_size", "company size"),
+        "country": clean_text(form.get("country"), "country", "country", 100),
         "source": clean_choice(form.get("source"), LEAD_SOURCES, "source", "source"),
         "status": _status(form.get("status"), lead),
         "owner_id": _owner(form, lead, can_assign),
@@ -357,6 +362,7 @@ def create_lead(form, can_assign: bool = True, confirmed: bool = False) -> Lead:
     db.session.flush()
     record_event("created", f"Lead {lead.full_name} created", lead_id=lead.id)
     _notify_owner(lead)
+    lead_scoring.score_and_route(lead)
     return lead
 
 
@@ -373,6 +379,8 @@ def update_lead(lead: Lead, form, can_assign: bool = True, confirmed: bool = Fal
                      lead_id=lead.id, data={"fields": sorted(changed)})
     if "owner_id" in changed:
         _notify_owner(lead)
+    if changed:
+        lead_scoring.score(lead)
     return bool(changed)
 
 
@@ -525,7 +533,7 @@ def merge_leads(keep: Lead, other: Lead) -> dict:
 
 def overview(lead: Lead) -> dict:
     owner = db.session.get(User, lead.owner_id) if lead.owner_id else None
-    return {"owner": owner}
+    return {"owner": owner, "score_history": lead_scoring.history(lead.id)}
 
 
 EXPORT_HEADER = ["First name", "Last name", "Email", "Phone", "Company", "Title", "Source", "Status", "Owner",

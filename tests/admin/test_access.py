@@ -16,6 +16,7 @@ from tests.admin.support import role_names
 from tests.admin.support import stage_id
 from tests.admin.support import stages
 from tests.helpers import text_of
+from tests.scoring.support import a_rule_id
 
 # Plausible form data, so that a missing guard would actually change something.
 FORMS = {
@@ -30,6 +31,19 @@ FORMS = {
 }
 
 
+def _a_failed_job_id(org) -> int:
+    from crm.extensions import db
+    from crm.models import BackgroundJob
+    from tenants.context import org_context
+
+    with org_context(org.id):
+        job = BackgroundJob(kind="walk", func="tests.jobs.job_functions:record_tag", args=["walk"], status="failed",
+                            error="Walk failure")
+        db.session.add(job)
+        db.session.commit()
+        return job.id
+
+
 def _admin_requests(app, org):
     """(endpoint, method, url) for every rule of the admin blueprint, with A's real record ids."""
     ids = {
@@ -37,6 +51,8 @@ def _admin_requests(app, org):
         "role_id": role_id(org, "Sales Rep"),
         "stage_id": stage_id(org, "Proposal"),
         "invitation_id": invitations(org)[0]["id"],
+        "rule_id": a_rule_id(org),
+        "job_id": _a_failed_job_id(org),
     }
     found = []
     for rule in app.url_map.iter_rules():

@@ -123,6 +123,22 @@ def _seed_lead_imports(org) -> None:
     db.session.add(LeadImportRow(import_id=imp.id, row_number=2, outcome="updated", lead_id=lead_id))
 
 
+def _seed_scoring(org) -> None:
+    """Scoring rules, a score history row and an assignment rule (runs after the customer
+    records, whose lead it scores)."""
+    from crm.models import AssignmentRule, Lead, LeadScoreHistory, User
+    from crm.services.scoring_settings import ensure_config
+
+    ensure_config()
+    lead_id = db.session.scalar(sa.select(Lead.id).limit(1))
+    user_id = db.session.scalar(sa.select(User.id).where(User.email == f"admin@{org.slug}.example"))
+    db.session.add_all([
+        LeadScoreHistory(lead_id=lead_id, fit=10, engagement=0, activity=0, total=5, grade="D", explanation=[]),
+        AssignmentRule(name="Everyone", min_score=0, max_score=100, target="owner", owner_id=user_id,
+                       task_title="Follow up", task_due_days=1),
+    ])
+
+
 # Rows that organizations do not get on creation. A new tenant table whose rows are not made
 # by ``make_org`` needs an entry here, or ``test_every_tenant_table_has_rows_of_both_orgs``
 # fails: an isolation test over an empty table would prove nothing.
@@ -133,6 +149,7 @@ SEEDERS = {
     "opportunities": _seed_pipeline_records,
     "background_jobs": _seed_background_jobs,
     "lead_imports": _seed_lead_imports,
+    "scoring_configs": _seed_scoring,
 }
 
 

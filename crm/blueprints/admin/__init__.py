@@ -6,3 +6,4 @@ bp = Blueprint("admin", __name__)
 
 from crm.blueprints.admin import routes  # noqa: E402,F401
 from crm.blueprints.admin import jobs  # noqa: E402,F401
+from crm.blueprints.admin import scoring  # noqa: E402,F401

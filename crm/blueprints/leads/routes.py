@@ -23,6 +23,7 @@ from crm.htmx import toast
 from crm.htmx import wants_fragment
 from crm.models import Lead
 from crm.models.leads import LEAD_SOURCES
+from crm.models.people import SIZE_BANDS
 from crm.models.leads import lead_name
 from crm.permissions import can
 from crm.permissions import require
@@ -34,6 +35,7 @@ LEADS = RecordKind("leads", "lead", leads, assign_permission="leads.assign")
 
 def _choices() -> dict:
     return {"statuses": leads.SETTABLE_STATUSES, "sources": [(s, leads.source_label(s)) for s in LEAD_SOURCES],
+            "size_bands": SIZE_BANDS,
             "members": leads.members(), "can_assign": can("leads.assign")}
 
 

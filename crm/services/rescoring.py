@@ -1,0 +1,194 @@
+"""Scoring many leads at once, fast enough for a million (docs/scoring.md, docs/performance.md).
+
+A batch is one query that reads the lead columns scoring needs with each lead's interaction
+count and last interaction; the scores are computed in Python (crm.services.scoring caches
+what leads share, so this is cheap); and only the leads whose numbers changed are written:
+one UPDATE and one INSERT of history rows per batch (on PostgreSQL from arrays with
+``unnest``, on SQLite as executemany). A lead whose score did not change gets no write at
+all, so the nightly rescoring of an organization whose leads did not move is mostly reads.
+"""
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+
+from crm import clock
+from crm.extensions import db
+from crm.models import Interaction
+from crm.models import Lead
+from crm.models import LeadScoreHistory
+from crm.services.scoring import LeadFacts
+from crm.services.scoring import Rules
+from crm.services.scoring import Score
+from tenants.context import require_org_id
+
+BATCH_SIZE = 10_000
+ID_CHUNK = 1_000  # leads named by id (after an import): ids per IN list
+
+
+@dataclass
+class Outcome:
+    scored: int = 0
+    changed: int = 0
+    last_id: int | None = None
+
+    def add(self, other: "Outcome") -> None:
+        self.scored += other.scored
+        self.changed += other.changed
+        self.last_id = other.last_id if other.last_id is not None else self.last_id
+
+
+def _interaction_facts():
+    live = (Interaction.org_id == Lead.org_id, Interaction.lead_id == Lead.id, Interaction.deleted_at.is_(None))
+    count = sa.select(sa.func.count()).where(*live).correlate(Lead).scalar_subquery()
+    last = sa.select(sa.func.max(Interaction.occurred_at)).where(*live).correlate(Lead).scalar_subquery()
+    return count.label("interactions"), last.label("last_interaction_at")
+
+
+def _facts_query():
+    return sa.select(Lead.id, Lead.company_size, Lead.title, Lead.source, Lead.email, Lead.phone, Lead.company_name,
+                     Lead.score_fit, Lead.score_engagement, Lead.score_activity, Lead.score, Lead.grade,
+                     *_interaction_facts()).where(Lead.deleted_at.is_(None))
+
+
+def facts_of(row) -> LeadFacts:
+    return LeadFacts(row.company_size, row.title, row.source, row.email, row.phone, row.company_name,
+                     row.interactions or 0, row.last_interaction_at)
+
+
+def _apply(rows, rules: Rules, moment: datetime) -> Outcome:
+    changed: list[tuple[int, Score]] = []
+    for row in rows:
+        score = rules.score(facts_of(row), moment)
+        if not score.same_numbers(row.score_fit, row.score_engagement, row.score_activity, row.score, row.grade):
+            changed.append((row.id, score))
+    if changed:
+        _write(changed, moment)
+    return Outcome(scored=len(rows), changed=len(changed), last_id=rows[-1].id if rows else None)
+
+
+def _write(changed: list[tuple[int, Score]], moment: datetime) -> None:
+    org_id = require_org_id()
+    if db.session.get_bind().dialect.name == "postgresql":
+        columns = {"ids": [i for i, _ in changed], "fit": [s.fit for _, s in changed],
+                   "engagement": [s.engagement for _, s in changed], "activity": [s.activity for _, s in changed],
+                   "total": [s.total for _, s in changed], "grade": [s.grade for _, s in changed]}
+        values = ("unnest(CAST(:ids AS bigint[]), CAST(:fit AS smallint[]), CAST(:engagement AS smallint[]), "
+                  "CAST(:activity AS smallint[]), CAST(:total AS smallint[]), CAST(:grade AS varchar[])")
+        db.session.execute(sa.text(
+            f"UPDATE leads AS l SET score_fit = v.fit, score_engagement = v.engagement, score_activity = v.activity, "
+            f"score = v.total, grade = v.grade, scored_at = :moment "
+            f"FROM {values}) AS v(id, fit, engagement, activity, total, grade) "
+            f"WHERE l.org_id = :org_id AND l.id = v.id"), {**columns, "moment": moment, "org_id": org_id})
+        db.session.execute(sa.text(
+            f"INSERT INTO lead_score_history (org_id, lead_id, scored_at, fit, engagement, activity, total, grade, "
+            f"explanation) SELECT :org_id, v.id, :moment, v.fit, v.engagement, v.activity, v.total, v.grade, v.explanation "
+            f"FROM {values}, CAST(:explanation AS json[])) AS v(id, fit, engagement, activity, total, grade, explanation)"),
+            {**columns, "explanation": [json.dumps(s.explanation) for _, s in changed], "moment": moment,
+             "org_id": org_id})
+        return
+    db.session.execute(sa.text(
+        "UPDATE leads SET score_fit = :fit, score_engagement = :engagement, score_activity = :activity, "
+        "score = :total, grade = :grade, scored_at = :moment WHERE org_id = :org_id AND id = :id"),
+        [{"id": i, "fit": s.fit, "engagement": s.engagement, "activity": s.activity, "total": s.total,
+          "grade": s.grade, "moment": moment, "org_id": org_id} for i, s in changed])
+    db.session.execute(sa.insert(LeadScoreHistory), [
+        {"org_id": org_id, "lead_id": i, "scored_at": moment, "fit": s.fit, "engagement": s.engagement,
+         "activity": s.activity, "total": s.total, "grade": s.grade, "explanation": s.explanation}
+        for i, s in changed])
+
+
+def rescore_after(rules: Rules, after_id: int, limit: int = BATCH_SIZE, moment: datetime | None = None) -> Outcome:
+    """The next ``limit`` live leads by id after ``after_id``: the nightly rescoring's step."""
+    rows = db.session.execute(_facts_query().where(Lead.id > after_id).order_by(Lead.id).limit(limit)).all()
+    return _apply(rows, rules, moment or clock.now())
+
+
+def rescore_ids(rules: Rules, lead_ids, moment: datetime | None = None) -> Outcome:
+    """These leads (after an import, or a change): ``ID_CHUNK`` ids per statement."""
+    ids = sorted({int(i) for i in lead_ids})
+    moment, outcome = moment or clock.now(), Outcome()
+    for start in range(0, len(ids), ID_CHUNK):
+        chunk = ids[start:start + ID_CHUNK]
+        rows = db.session.execute(_facts_query().where(Lead.id.in_(chunk)).order_by(Lead.id)).all()
+        outcome.add(_apply(rows, rules, moment))
+    return outcome
+
+
+def score_one(lead: Lead, rules: Rules, moment: datetime | None = None) -> Score:
+    """One lead in the request that changed it: the loaded object is updated (so the page
+    shows the new score), and a history row added when the numbers changed."""
+    moment = moment or clock.now()
+    interactions, last = db.session.execute(sa.select(*_interaction_facts()).where(Lead.id == lead.id)).one() \
+        if lead.id is not None else (0, None)
+    facts = LeadFacts(lead.company_size, lead.title, lead.source, lead.email, lead.phone, lead.company_name,
+                      interactions or 0, last)
+    score = rules.score(facts, moment)
+    if not score.same_numbers(lead.score_fit, lead.score_engagement, lead.score_activity, lead.score, lead.grade):
+        lead.score_fit, lead.score_engagement, lead.score_activity = score.fit, score.engagement, score.activity
+        lead.score, lead.grade, lead.scored_at = score.total, score.grade, moment
+        db.session.add(LeadScoreHistory(lead_id=lead.id, scored_at=moment, fit=score.fit, engagement=score.engagement,
+                                        activity=score.activity, total=score.total, grade=score.grade,
+                                        explanation=score.explanation))
+    return score
+
+
+def history(lead_id: int, limit: int = 30) -> list[LeadScoreHistory]:
+    """The lead's latest scorings, newest first."""
+    return db.session.scalars(sa.select(LeadScoreHistory).where(LeadScoreHistory.lead_id == lead_id)
+                              .order_by(LeadScoreHistory.scored_at.desc(), LeadScoreHistory.id.desc())
+                              .limit(limit)).all()
+
+
+# A full pass over the organization's leads, one batch per call (the nightly job's unit)
+
+@dataclass
+class PassStep:
+    scored: int
+    changed: int
+    finished: bool
+
+
+def full_pass_batch(queued_at: datetime | None = None, limit: int = BATCH_SIZE) -> PassStep:
+    """Score the next batch of the pass under way (starting one if none is), with the
+    pass's cursor moved in the same transaction: a crash redoes at most this batch, and two
+    copies of the job take turns on the locked row instead of scoring the same leads.
+
+    ``queued_at``: when the job asking was queued. A pass that finished since then covers it,
+    so a second copy of the nightly job does not start a second pass.
+    """
+    from crm.services.scoring_settings import ensure_config
+    from crm.services.scoring_settings import rules_of
+
+    config = ensure_config(lock=True)
+    if config.rescore_cursor is None:
+        if queued_at is not None and config.rescored_at is not None and config.rescored_at >= queued_at:
+            return PassStep(0, 0, True)
+        config.rescore_cursor, config.rescore_started_at = 0, clock.now()
+    outcome = rescore_after(rules_of(config), config.rescore_cursor, limit)
+    finished = outcome.scored < limit
+    if finished:
+        config.rescore_cursor, config.rescored_at = None, clock.now()
+    else:
+        config.rescore_cursor = outcome.last_id
+    return PassStep(outcome.scored, outcome.changed, finished)
+
+
+def restart_full_pass() -> None:
+    """Rules changed: the pass under way (if any) starts again from the first lead, so every
+    lead ends up scored by the new rules. The caller queues the job and commits."""
+    from crm.services.scoring_settings import ensure_config
+
+    config = ensure_config(lock=True)
+    config.rescore_cursor, config.rescore_started_at = 0, clock.now()
+
+
+def imported_lead_ids(import_id: int, after_lead_id: int, limit: int) -> list[int]:
+    """The leads an import created or updated, by id, from its row outcomes."""
+    from crm.models import LeadImportRow
+
+    return db.session.scalars(sa.select(LeadImportRow.lead_id).distinct().where(
+        LeadImportRow.import_id == import_id, LeadImportRow.lead_id > after_lead_id,
+        LeadImportRow.outcome.in_(("created", "updated"))).order_by(LeadImportRow.lead_id).limit(limit)).all()
