@@ -139,6 +139,17 @@ def _seed_scoring(org) -> None:
     ])
 
 
+def _seed_notification_email(org) -> None:
+    """A member's notification setting and a digest already sent."""
+    from crm.models import DigestSend, NotificationPreference, User
+
+    user_id = db.session.scalar(sa.select(User.id).where(User.email == f"admin@{org.slug}.example"))
+    db.session.add_all([
+        NotificationPreference(user_id=user_id, kind="mention", delivery="email"),
+        DigestSend(user_id=user_id, day=clock.now().date(), status="sent", sent_at=clock.now()),
+    ])
+
+
 # Rows that organizations do not get on creation. A new tenant table whose rows are not made
 # by ``make_org`` needs an entry here, or ``test_every_tenant_table_has_rows_of_both_orgs``
 # fails: an isolation test over an empty table would prove nothing.
@@ -150,6 +161,7 @@ SEEDERS = {
     "background_jobs": _seed_background_jobs,
     "lead_imports": _seed_lead_imports,
     "scoring_configs": _seed_scoring,
+    "notification_preferences": _seed_notification_email,
 }
 
 
