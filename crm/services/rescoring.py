@@ -19,7 +19,6 @@ from crm.extensions import db
 from crm.models import Interaction
 from crm.models import Lead
 from crm.models import LeadScoreHistory
-from crm.services.scoring import LeadFacts
 from crm.services.scoring import Rules
 from crm.services.scoring import Score
 from tenants.context import require_org_id
@@ -40,33 +39,34 @@ class Outcome:
         self.last_id = other.last_id if other.last_id is not None else self.last_id
 
 
-def _interaction_facts():
-    live = (Interaction.org_id == Lead.org_id, Interaction.lead_id == Lead.id, Interaction.deleted_at.is_(None))
-    count = sa.select(sa.func.count()).where(*live).correlate(Lead).scalar_subquery()
-    last = sa.select(sa.func.max(Interaction.occurred_at)).where(*live).correlate(Lead).scalar_subquery()
-    return count.label("interactions"), last.label("last_interaction_at")
+LEAD_COLUMNS = (Lead.id, Lead.company_size, Lead.title, Lead.source, Lead.email, Lead.phone, Lead.company_name,
+                Lead.score_fit, Lead.score_engagement, Lead.score_activity, Lead.score, Lead.grade)
 
 
-def _facts_query():
-    return sa.select(Lead.id, Lead.company_size, Lead.title, Lead.source, Lead.email, Lead.phone, Lead.company_name,
-                     Lead.score_fit, Lead.score_engagement, Lead.score_activity, Lead.score, Lead.grade,
-                     *_interaction_facts()).where(Lead.deleted_at.is_(None))
+def _leads_query():
+    return sa.select(*LEAD_COLUMNS).where(Lead.deleted_at.is_(None))
 
 
-def facts_of(row) -> LeadFacts:
-    return LeadFacts(row.company_size, row.title, row.source, row.email, row.phone, row.company_name,
-                     row.interactions or 0, row.last_interaction_at)
+def _interactions(which) -> dict[int, tuple[int, datetime]]:
+    """(count, last occurred_at) of the live interactions of the leads ``which`` selects, by
+    lead: one grouped scan of the (org_id, lead_id, occurred_at) index for the whole batch."""
+    rows = db.session.execute(sa.select(Interaction.lead_id, sa.func.count(), sa.func.max(Interaction.occurred_at))
+                              .where(which, Interaction.deleted_at.is_(None)).group_by(Interaction.lead_id)).all()
+    return {lead_id: (count, last) for lead_id, count, last in rows}
 
 
-def _apply(rows, rules: Rules, moment: datetime) -> Outcome:
+def _apply(rows, interactions: dict, rules: Rules, moment: datetime) -> Outcome:
     changed: list[tuple[int, Score]] = []
-    for row in rows:
-        score = rules.score(facts_of(row), moment)
-        if not score.same_numbers(row.score_fit, row.score_engagement, row.score_activity, row.score, row.grade):
-            changed.append((row.id, score))
+    none, score_columns = (0, None), rules.score_columns
+    for lead_id, size, title, source, email, phone, company, fit, engagement, activity, total, grade in rows:
+        count, last = interactions.get(lead_id, none)
+        score = score_columns(size, title, source, email, phone, company, count, last, moment)
+        if (score.fit, score.engagement, score.activity, score.total, score.grade) != (fit, engagement, activity,
+                                                                                       total, grade):
+            changed.append((lead_id, score))
     if changed:
         _write(changed, moment)
-    return Outcome(scored=len(rows), changed=len(changed), last_id=rows[-1].id if rows else None)
+    return Outcome(scored=len(rows), changed=len(changed), last_id=rows[-1][0] if rows else None)
 
 
 def _write(changed: list[tuple[int, Score]], moment: datetime) -> None:
@@ -102,8 +102,11 @@ def _write(changed: list[tuple[int, Score]], moment: datetime) -> None:
 
 def rescore_after(rules: Rules, after_id: int, limit: int = BATCH_SIZE, moment: datetime | None = None) -> Outcome:
     """The next ``limit`` live leads by id after ``after_id``: the nightly rescoring's step."""
-    rows = db.session.execute(_facts_query().where(Lead.id > after_id).order_by(Lead.id).limit(limit)).all()
-    return _apply(rows, rules, moment or clock.now())
+    rows = db.session.execute(_leads_query().where(Lead.id > after_id).order_by(Lead.id).limit(limit)).all()
+    if not rows:
+        return Outcome()
+    interactions = _interactions(Interaction.lead_id.between(rows[0].id, rows[-1].id))
+    return _apply(rows, interactions, rules, moment or clock.now())
 
 
 def rescore_ids(rules: Rules, lead_ids, moment: datetime | None = None) -> Outcome:
@@ -112,8 +115,8 @@ def rescore_ids(rules: Rules, lead_ids, moment: datetime | None = None) -> Outco
     moment, outcome = moment or clock.now(), Outcome()
     for start in range(0, len(ids), ID_CHUNK):
         chunk = ids[start:start + ID_CHUNK]
-        rows = db.session.execute(_facts_query().where(Lead.id.in_(chunk)).order_by(Lead.id)).all()
-        outcome.add(_apply(rows, rules, moment))
+        rows = db.session.execute(_leads_query().where(Lead.id.in_(chunk)).order_by(Lead.id)).all()
+        outcome.add(_apply(rows, _interactions(Interaction.lead_id.in_(chunk)), rules, moment))
     return outcome
 
 
@@ -121,11 +124,9 @@ def score_one(lead: Lead, rules: Rules, moment: datetime | None = None) -> Score
     """One lead in the request that changed it: the loaded object is updated (so the page
     shows the new score), and a history row added when the numbers changed."""
     moment = moment or clock.now()
-    interactions, last = db.session.execute(sa.select(*_interaction_facts()).where(Lead.id == lead.id)).one() \
-        if lead.id is not None else (0, None)
-    facts = LeadFacts(lead.company_size, lead.title, lead.source, lead.email, lead.phone, lead.company_name,
-                      interactions or 0, last)
-    score = rules.score(facts, moment)
+    count, last = _interactions(Interaction.lead_id == lead.id).get(lead.id, (0, None))
+    score = rules.score_columns(lead.company_size, lead.title, lead.source, lead.email, lead.phone, lead.company_name,
+                                count, last, moment)
     if not score.same_numbers(lead.score_fit, lead.score_engagement, lead.score_activity, lead.score, lead.grade):
         lead.score_fit, lead.score_engagement, lead.score_activity = score.fit, score.engagement, score.activity
         lead.score, lead.grade, lead.scored_at = score.total, score.grade, moment

@@ -99,8 +99,10 @@ class Rules:
         self._fit: dict[tuple, tuple[int, list]] = {}
         self._engagement: dict[int, tuple[int, list]] = {}
         self._activity: dict[int | None, tuple[int, list]] = {}
+        self._scores: dict[tuple, Score] = {}
 
     def _fit_of(self, size, title, source, has_email, has_phone, has_company, has_title) -> tuple[int, list]:
+        """Cached, and the same tuple object for the same columns (``score_columns`` relies on it)."""
         key = (size, title, source, has_email, has_phone, has_company, has_title)
         found = self._fit.get(key)
         if found is not None:
@@ -152,20 +154,30 @@ class Rules:
         return found
 
     def score(self, facts: LeadFacts, moment: datetime) -> Score:
-        fit, fit_parts = self._fit_of(facts.company_size, (facts.title or "").strip().lower() or None, facts.source,
-                                      bool(facts.email), bool(facts.phone), bool(facts.company_name),
-                                      bool(facts.title))
-        engagement, engagement_parts = self._engagement_of(facts.interactions or 0)
+        return self.score_columns(facts.company_size, facts.title, facts.source, facts.email, facts.phone,
+                                  facts.company_name, facts.interactions, facts.last_interaction_at, moment)
+
+    def score_columns(self, company_size, title, source, email, phone, company_name, interactions: int,
+                      last_interaction_at: datetime | None, moment: datetime) -> Score:
+        """The score from the lead's columns; leads that share them share one Score object."""
         days = None
-        if facts.last_interaction_at is not None:
-            last = facts.last_interaction_at
-            if last.tzinfo is None:  # SQLite gives naive UTC datetimes back
-                last = last.replace(tzinfo=moment.tzinfo)
-            days = max(0, int((moment - last).total_seconds() // 86400))
-        activity, activity_parts = self._activity_of(days)
-        total = weighted_total((fit, engagement, activity), self.weights)
-        return Score(fit, engagement, activity, total, grade_for(total, self.grades),
-                     fit_parts + engagement_parts + activity_parts)
+        if last_interaction_at is not None:
+            if last_interaction_at.tzinfo is None:  # SQLite gives naive UTC datetimes back
+                last_interaction_at = last_interaction_at.replace(tzinfo=moment.tzinfo)
+            days = max(0, int((moment - last_interaction_at).total_seconds() // 86400))
+        fit_part = self._fit_of(company_size, (title or "").strip().lower() or None, source,
+                                bool(email), bool(phone), bool(company_name), bool(title))
+        engagement_part, activity_part = self._engagement_of(interactions or 0), self._activity_of(days)
+        # The parts are cached objects: leads with the same parts share one Score.
+        key = (id(fit_part), id(engagement_part), id(activity_part))
+        found = self._scores.get(key)
+        if found is None:
+            (fit, fit_parts), (engagement, engagement_parts) = fit_part, engagement_part
+            activity, activity_parts = activity_part
+            total = weighted_total((fit, engagement, activity), self.weights)
+            found = self._scores[key] = Score(fit, engagement, activity, total, grade_for(total, self.grades),
+                                              fit_parts + engagement_parts + activity_parts)
+        return found
 
 
 def weighted_total(components: tuple[int, int, int], weights: tuple[int, int, int]) -> int:
