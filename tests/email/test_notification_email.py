@@ -113,3 +113,11 @@ def test_a_member_who_left_before_the_email_went_out_gets_none(org_a, inbox):
         s.commit()
     assert inbox.messages == []
     assert notification(org_a, notification_id)["status"] == "none"
+
+
+def test_the_member_sees_on_the_notifications_page_that_the_email_failed(app, org_a, inbox):
+    inbox.refuse.add(REP)
+    notify_and_commit(org_a, REP, "assigned:visible")
+    rep = app.test_client()
+    rep.login(REP)
+    assert "the email about this could not be delivered" in text_of(rep.get("/acme/notifications/"))
