@@ -104,7 +104,9 @@ class LeadImportRow(TenantScoped, db.Model):
     __tablename__ = "lead_import_rows"
     __tenant_table_args__ = (
         sa.UniqueConstraint("org_id", "import_id", "row_number"),
-        sa.Index("ix_lead_import_rows_org_id_import_id_lead_id", "org_id", "import_id", "lead_id"),
+        # Behind the foreign key to leads (a deleted lead or organization checks it) and the
+        # lookup of the leads an import already wrote.
+        sa.Index("ix_lead_import_rows_org_id_lead_id", "org_id", "lead_id"),
         tenant_fk("import_id", "lead_imports", ondelete="CASCADE"),
         tenant_fk("lead_id", "leads"),
         sa.CheckConstraint(f"outcome IN {ROW_OUTCOMES!r}", name="outcome_known"),

@@ -98,7 +98,7 @@ def upgrade():
     sa.UniqueConstraint('org_id', 'import_id', 'row_number', name='uq_lead_import_rows_org_id_import_id_row_number'),
     *_org('lead_import_rows'),
     )
-    op.create_index('ix_lead_import_rows_org_id_import_id_lead_id', 'lead_import_rows', ['org_id', 'import_id', 'lead_id'], unique=False)
+    op.create_index('ix_lead_import_rows_org_id_lead_id', 'lead_import_rows', ['org_id', 'lead_id'], unique=False)
 
     with op.batch_alter_table('leads', schema=None) as batch_op:
         batch_op.add_column(sa.Column('campaign_id', sa.BigInteger(), nullable=True))
@@ -113,7 +113,7 @@ def downgrade():
         batch_op.drop_index('ix_leads_org_id_campaign_id', **NOT_NULL)
         batch_op.drop_constraint('fk_leads_org_id_campaign_id_campaigns', type_='foreignkey')
         batch_op.drop_column('campaign_id')
-    op.drop_index('ix_lead_import_rows_org_id_import_id_lead_id', table_name='lead_import_rows')
+    op.drop_index('ix_lead_import_rows_org_id_lead_id', table_name='lead_import_rows')
     op.drop_table('lead_import_rows')
     op.drop_index('ix_lead_imports_org_id_created_at_id', table_name='lead_imports')
     op.drop_table('lead_imports')

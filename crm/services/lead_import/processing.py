@@ -30,7 +30,6 @@ from crm.services.lead_import.rows import lead_values
 CHUNK_ROWS = 5_000
 WINDOW_BYTES = 4 * 1024 * 1024
 ACTIVE = ("queued", "running", "failed")
-TEXT_FIELDS = ("first_name", "last_name", "email", "phone", "company_name", "title")
 
 
 @dataclass
