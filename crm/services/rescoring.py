@@ -152,7 +152,7 @@ class PassStep:
     finished: bool
 
 
-def full_pass_batch(queued_at: datetime | None = None, limit: int = BATCH_SIZE) -> PassStep:
+def full_pass_batch(queued_at: datetime | None = None, limit: int | None = None) -> PassStep:
     """Score the next batch of the pass under way (starting one if none is), with the
     pass's cursor moved in the same transaction: a crash redoes at most this batch, and two
     copies of the job take turns on the locked row instead of scoring the same leads.
@@ -163,6 +163,7 @@ def full_pass_batch(queued_at: datetime | None = None, limit: int = BATCH_SIZE) 
     from crm.services.scoring_settings import ensure_config
     from crm.services.scoring_settings import rules_of
 
+    limit = limit or BATCH_SIZE
     config = ensure_config(lock=True)
     if config.rescore_cursor is None:
         if queued_at is not None and config.rescored_at is not None and config.rescored_at >= queued_at:

@@ -139,3 +139,24 @@ def test_rescore_leads_scores_the_named_leads_only(app, org_a):
         db.session.expire_all()
     assert lead_row(org_a, named).score == 50
     assert lead_row(org_a, other).score is None
+
+
+def test_the_nightly_job_on_a_real_worker_takes_turns_chunk_by_chunk(app, org_a, org_b, redis_worker, monkeypatch):
+    from crm.jobs import enqueue
+    from crm.jobs import lead_scoring
+    from crm.models import BackgroundJob
+
+    monkeypatch.setattr(rescoring, "BATCH_SIZE", 2)
+    monkeypatch.setattr(lead_scoring, "BATCHES_PER_RUN", 1)
+    set_rules(org_a)
+    ids = [make_lead(org_a, title="VP", last_name=f"W{i}") for i in range(5)]
+    b_lead = make_lead(org_b, title="VP")
+    with org_context(org_a.id):
+        enqueue(rescore_all_leads, org_a.id, org_a.id, kind="lead_scoring")
+        db.session.commit()
+    redis_worker()
+    with org_context(org_a.id):
+        job = db.session.scalars(sa.select(BackgroundJob)).one()
+        assert (job.status, job.runs) == ("succeeded", 3)  # 2 + 2 + 1 leads, back in the queue between
+    assert [lead_row(org_a, i).score for i in ids] == [20] * 5
+    assert lead_row(org_b, b_lead).score is None
