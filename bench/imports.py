@@ -20,6 +20,8 @@ import signal
 import subprocess
 import sys
 import time
+from datetime import datetime
+from datetime import timezone
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -125,10 +127,12 @@ def import_100k(app, owner_url: str, log):
     data = _csv(ROWS, domain)
     app.config["REDIS_URL"] = None  # in-process: the import is done when the commit returns
     try:
-        started = time.perf_counter()
+        started = datetime.now(timezone.utc)
         import_id = _start_import(app, org_id, user_id, data, "webinar.csv")
-        seconds = time.perf_counter() - started
         state = _state(app, org_id, import_id)
+        # Up to the last chunk's commit: the rescoring of the new leads that follows in the
+        # same in-process run is not the import's (it is timed by rescore_1m).
+        seconds = (state.finished_at - started).total_seconds()
     finally:
         _drop_organizations(owner_url, [slug])
     log(f"import_100k: {ROWS:,} rows ({len(data) / 1e6:.1f} MB) in {seconds:.1f} s: {state.status}, "

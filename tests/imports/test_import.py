@@ -194,3 +194,14 @@ def test_another_organization_sees_none_of_the_imports(admin_a, org_a, org_b, ot
     assert "acme-secret.csv" not in other_client.get("/bravo/leads/imports/").get_data(as_text=True)
     for path in ("", "/progress", "/rejected.csv"):
         assert other_client.get(f"/bravo/leads/imports/{import_id}{path}").status_code == 404
+
+
+def test_a_deleted_lead_with_the_same_email_is_not_a_duplicate(admin_a, org_a):
+    from crm import clock
+
+    with tenant(org_a):
+        db.session.add(Lead(last_name="Gone", email="person0@example.com", deleted_at=clock.now()))
+        db.session.commit()
+    import_id = run_import(admin_a, "acme", csv_bytes(people(1)))
+    assert the_import(org_a, import_id).created_count == 1
+    assert lead_emails(org_a) == ["person0@example.com"]  # the live one, new

@@ -71,8 +71,12 @@ def _existing_by_email(emails: list[str]) -> dict[str, int]:
         same = sa.collate(Lead.email, SEARCH_COLLATION) == sa.any_(sa.literal(emails, postgresql.ARRAY(sa.Text)))
     else:
         same = sa.func.lower(Lead.email).in_(emails)
-    rows = db.session.execute(sa.select(Lead.id, Lead.email).where(same, Lead.deleted_at.is_(None))
-                              .order_by(Lead.id)).all()
+    # Deleted leads are left out here, not in SQL: ``deleted_at IS NULL`` made the planner prefer
+    # one of the partial "live leads" indexes on org_id alone whenever its statistics put few
+    # leads in the organization (as they do while this very import fills it), and filter every
+    # lead of the organization against the 5,000 emails: minutes a chunk instead of 50 ms.
+    rows = db.session.execute(sa.select(Lead.id, Lead.email, Lead.deleted_at).where(same).order_by(Lead.id)).all()
+    rows = [(lead_id, email) for lead_id, email, deleted_at in rows if deleted_at is None]
     found: dict[str, int] = {}
     for lead_id, email in rows:
         found.setdefault(email.strip().lower(), lead_id)
