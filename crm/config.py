@@ -31,6 +31,8 @@ def from_environment(instance_path: str, debug: bool, secret_key: str | None = N
         "MIGRATION_DATABASE_URL": _psycopg3(os.environ.get("MIGRATION_DATABASE_URL") or database_url),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "REDIS_URL": os.environ.get("REDIS_URL") or None,
+        # Jobs have no request: links in their emails start with this (e.g. https://crm.example.com).
+        "BASE_URL": (os.environ.get("BASE_URL") or "").rstrip("/") or None,
         "MAIL_SERVER": os.environ.get("MAIL_SERVER") or None,
         "MAIL_PORT": int(os.environ.get("MAIL_PORT", "587")),
         "MAIL_USERNAME": os.environ.get("MAIL_USERNAME") or None,
