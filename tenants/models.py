@@ -45,6 +45,7 @@ class Membership(TenantScoped, db.Model):
     __tenant_table_args__ = (
         sa.UniqueConstraint("org_id", "user_id"),
         tenant_fk("role_id", "roles"),
+        sa.Index("ix_memberships_org_id_role_id", "org_id", "role_id"),
         sa.Index("ix_memberships_user_id_org_id", "user_id", "org_id"),
     )
 

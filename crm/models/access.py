@@ -40,6 +40,7 @@ class Invitation(TenantScoped, db.Model):
     __tablename__ = "invitations"
     __tenant_table_args__ = (
         tenant_fk("role_id", "roles"),
+        sa.Index("ix_invitations_org_id_role_id", "org_id", "role_id"),
         sa.Index("ix_invitations_org_id_email", "org_id", "email"),
     )
 

@@ -9,6 +9,7 @@ from sqlalchemy.orm import deferred
 from sqlalchemy.orm import mapped_column
 
 from crm.clock import now
+from crm.models.base import reference_index
 from tenants.db import BigId
 from tenants.db import db
 from tenants.scoping import TenantScoped
@@ -47,6 +48,8 @@ class LeadImport(TenantScoped, db.Model):
         sa.Index("ix_lead_imports_org_id_created_at_id", "org_id", "created_at", "id"),
         tenant_fk("campaign_id", "campaigns"),
         tenant_fk("job_id", "background_jobs"),
+        reference_index("lead_imports", "campaign_id"),
+        reference_index("lead_imports", "job_id"),
         sa.CheckConstraint(f"status IN {IMPORT_STATUSES!r}", name="status_known"),
         sa.CheckConstraint(f"duplicate_policy IN {DUPLICATE_POLICIES!r}", name="duplicate_policy_known"),
     )

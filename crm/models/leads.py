@@ -11,6 +11,7 @@ from sqlalchemy.orm import relationship
 from crm.models.base import LIVE
 from crm.models.base import RecordBase
 from crm.models.base import owner_column
+from crm.models.base import reference_index
 from crm.models.base import search_indexes
 from crm.models.products import Money
 from tenants.db import db
@@ -31,6 +32,7 @@ class Lead(RecordBase, TenantScoped, db.Model):
     __tablename__ = "leads"
     __tenant_table_args__ = (
         tenant_fk("merged_into_id", "leads"),
+        reference_index("leads", "merged_into_id"),
         # The list page's default and filtered orders, newest first; all lead with org_id. Live
         # leads only, so the list's counts are index-only scans (migration 0004).
         sa.Index("ix_leads_org_id_created_at_id", "org_id", "created_at", "id", **LIVE),
@@ -47,14 +49,12 @@ class Lead(RecordBase, TenantScoped, db.Model):
                   name="fk_leads_org_id_converted_opportunity_id_opportunities"),
         sa.CheckConstraint("budget IS NULL OR budget >= 0", name="budget_not_negative"),
         # Behind the conversion keys, so deleting a company, contact or deal reads no lead table scan.
-        *(sa.Index(f"ix_leads_org_id_{column}", "org_id", column,
-                   postgresql_where=sa.text(f"{column} IS NOT NULL"), sqlite_where=sa.text(f"{column} IS NOT NULL"))
+        *(reference_index("leads", column)
           for column in ("converted_company_id", "converted_contact_id", "converted_opportunity_id")),
         sa.CheckConstraint("score IS NULL OR (score >= 0 AND score <= 100)", name="score_percent"),
         # The campaign a lead was imported into (migration 0008).
         tenant_fk("campaign_id", "campaigns"),
-        sa.Index("ix_leads_org_id_campaign_id", "org_id", "campaign_id",
-                 postgresql_where=sa.text("campaign_id IS NOT NULL"), sqlite_where=sa.text("campaign_id IS NOT NULL")),
+        reference_index("leads", "campaign_id"),
         # The search's case-insensitive prefix indexes (PostgreSQL only, migration 0004).
         *search_indexes("leads", ("first_name", "last_name", "email", "company_name", "phone")),
     )

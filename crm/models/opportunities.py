@@ -14,6 +14,7 @@ from crm.clock import now
 from crm.models.base import LIVE
 from crm.models.base import RecordBase
 from crm.models.base import owner_column
+from crm.models.base import reference_index
 from crm.models.base import search_indexes
 from crm.models.products import Money
 from tenants.db import BigId
@@ -110,6 +111,8 @@ class OpportunityStageChange(TenantScoped, db.Model):
         tenant_fk("opportunity_id", "opportunities", ondelete="CASCADE"),
         tenant_fk("from_stage_id", "pipeline_stages"),
         tenant_fk("to_stage_id", "pipeline_stages"),
+        reference_index("opportunity_stage_changes", "from_stage_id"),
+        reference_index("opportunity_stage_changes", "to_stage_id"),
         sa.Index("ix_opportunity_stage_changes_org_id_opportunity_id_moved_at", "org_id", "opportunity_id", "moved_at"),
     )
 

@@ -9,6 +9,7 @@ from sqlalchemy.orm import relationship
 
 from crm.models.base import RecordBase
 from crm.models.base import owner_column
+from crm.models.base import reference_index
 from crm.models.base import search_indexes
 from tenants.db import BigId
 from tenants.db import db
@@ -62,6 +63,7 @@ class Contact(RecordBase, TenantScoped, db.Model):
     __tenant_table_args__ = (
         tenant_fk("company_id", "companies"),
         tenant_fk("merged_into_id", "contacts"),
+        reference_index("contacts", "merged_into_id"),
         sa.Index("ix_contacts_org_id_last_name_id", "org_id", "last_name", "id"),
         sa.Index("ix_contacts_org_id_company_id", "org_id", "company_id"),
         sa.Index("ix_contacts_org_id_email", "org_id", "email"),
