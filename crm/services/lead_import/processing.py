@@ -22,7 +22,6 @@ from crm.models import LeadImport
 from crm.models import LeadImportRow
 from crm.models import LeadTag
 from crm.models import Tag
-from crm.models.base import SEARCH_COLLATION
 from crm.services.lead_import import reading
 from crm.services.lead_import.rows import RowRejected
 from crm.services.lead_import.rows import lead_values
@@ -50,7 +49,7 @@ def lock(import_id: int) -> LeadImport | None:
 def next_window(imp: LeadImport, max_rows: int) -> reading.Window:
     """The rows after the cursor, read from the stored file a window of bytes at a time (a big
     file is never loaded whole for each chunk); the window grows when a single row is longer."""
-    size = WINDOW_BYTES
+    size = _window_size(imp, max_rows)
     while True:
         start = imp.cursor_offset
         piece = db.session.scalar(sa.select(sa.func.substr(LeadImport.content, start + 1, size))
@@ -62,13 +61,27 @@ def next_window(imp: LeadImport, max_rows: int) -> reading.Window:
         size *= 2
 
 
+def _window_size(imp: LeadImport, max_rows: int) -> int:
+    """Enough bytes for ``max_rows`` rows of the file's average length, with a margin: reading
+    4 MB for every 5,000-row chunk of short rows cost more than parsing them."""
+    rows_left = imp.total_rows - imp.rows_done
+    if rows_left <= 0:
+        return WINDOW_BYTES
+    average = (imp.content_length - imp.cursor_offset) / rows_left
+    return max(64 * 1024, min(WINDOW_BYTES, int(average * max_rows * 1.25)))
+
+
 def _existing_by_email(emails: list[str]) -> dict[str, int]:
-    """The oldest live lead per email (case ignored): on PostgreSQL through the case-insensitive
-    index of migration 0004; one statement for the whole chunk."""
+    """The oldest live lead per email (case ignored); one statement for the whole chunk.
+
+    Every path that writes a lead's email lower-cases it (``normalize_email``), so on
+    PostgreSQL the lowered emails are compared exactly, through the plain ``(org_id, email)``
+    index: 5,000 lookups take 10 ms there against 25 ms through the ICU-collated search index.
+    """
     if not emails:
         return {}
     if _on_postgres():  # one array parameter rather than 5,000
-        same = sa.collate(Lead.email, SEARCH_COLLATION) == sa.any_(sa.literal(emails, postgresql.ARRAY(sa.Text)))
+        same = Lead.email == sa.any_(sa.literal(emails, postgresql.ARRAY(sa.Text)))
     else:
         same = sa.func.lower(Lead.email).in_(emails)
     # Deleted leads are left out here, not in SQL: ``deleted_at IS NULL`` made the planner prefer
@@ -87,11 +100,20 @@ def _earlier_rows(import_id: int, lead_ids: list[int]) -> dict[int, int]:
     """Leads this import already created or updated in earlier chunks: lead id -> its row."""
     if not lead_ids:
         return {}
-    rows = db.session.execute(sa.select(LeadImportRow.lead_id, sa.func.min(LeadImportRow.row_number))
-                              .where(LeadImportRow.import_id == import_id, LeadImportRow.lead_id.in_(lead_ids),
-                                     LeadImportRow.outcome.in_(("created", "updated")))
-                              .group_by(LeadImportRow.lead_id)).all()
-    return dict(rows)
+    # Only lead_id in SQL, so the (org_id, lead_id) index drives it: with the import's id as well,
+    # PostgreSQL read the import's every earlier row through (org_id, import_id, row_number) at
+    # each chunk, 38 µs a row over a 100,000-row import. A lead's rows of other imports are few.
+    if _on_postgres():
+        among = LeadImportRow.lead_id == sa.any_(sa.literal(lead_ids, postgresql.ARRAY(sa.BigInteger)))
+    else:
+        among = LeadImportRow.lead_id.in_(lead_ids)
+    rows = db.session.execute(sa.select(LeadImportRow.lead_id, LeadImportRow.row_number, LeadImportRow.import_id,
+                                        LeadImportRow.outcome).where(among)).all()
+    first: dict[int, int] = {}
+    for lead_id, row_number, row_import_id, outcome in rows:
+        if row_import_id == import_id and outcome in ("created", "updated"):
+            first[lead_id] = min(row_number, first.get(lead_id, row_number))
+    return first
 
 
 def classify(imp: LeadImport, rows: list[tuple[int, list[str]]]) -> list[Outcome]:
@@ -133,10 +155,12 @@ def _on_postgres() -> bool:
 
 
 def _insert(model, rows: list[dict]) -> None:
-    """Many rows in one statement. On PostgreSQL, ``INSERT ... SELECT FROM unnest(arrays)``: one
-    array parameter per column, a statement compiled once whatever the number of rows, and
-    three times faster than an executemany. (Multi-row VALUES was slower still: SQLAlchemy
-    compiles and psycopg parses a new statement of thousands of parameters every time.)
+    """Many rows at once. On PostgreSQL the rows are streamed with COPY into a temporary table
+    of the same columns, then moved with one ``INSERT ... SELECT``, which row-level security
+    checks like any insert (COPY cannot write to a table under row-level security). Against
+    the ``INSERT ... SELECT FROM unnest(arrays)`` used before, this takes a third off a
+    100,000-row import's inserts: psycopg writes COPY rows in C, where binding 5,000-element
+    arrays went through SQLAlchemy's type processing value by value (docs/imports.md).
     SQLite runs an executemany in-process, which is fast enough there."""
     if not rows:
         return
@@ -145,23 +169,28 @@ def _insert(model, rows: list[dict]) -> None:
         return
     names = list(rows[0])
     table = model.__table__
-    arrays = []
-    for name in names:
-        column_type = table.c[name].type
-        as_text = isinstance(column_type, sa.JSON)
-        values = [json.dumps(row[name]) if as_text and row[name] is not None else row[name] for row in rows]
-        arrays.append(sa.literal(values, postgresql.ARRAY(sa.Text if as_text else column_type)))
-    unnested = sa.func.unnest(*arrays).table_valued(*names).render_derived()
-    columns = [sa.cast(unnested.c[name], table.c[name].type) if isinstance(table.c[name].type, sa.JSON)
-               else unnested.c[name] for name in names]
-    db.session.execute(sa.insert(model).from_select(names, sa.select(*columns)))
+    as_json = {i for i, name in enumerate(names) if isinstance(table.c[name].type, sa.JSON)}
+    columns = ", ".join(names)
+    staging = f"staging_{table.name}"
+    db.session.execute(sa.text(f"CREATE TEMPORARY TABLE {staging} ON COMMIT DROP AS "
+                               f"SELECT {columns} FROM {table.name} WITH NO DATA"))
+    cursor = db.session.connection().connection.driver_connection.cursor()
+    with cursor, cursor.copy(f"COPY {staging} ({columns}) FROM STDIN") as copy:
+        for row in rows:
+            values = [row[name] for name in names]
+            for i in as_json:
+                if values[i] is not None:
+                    values[i] = json.dumps(values[i])
+            copy.write_row(values)
+    db.session.execute(sa.text(f"INSERT INTO {table.name} ({columns}) SELECT {columns} FROM {staging}"))
+    db.session.execute(sa.text(f"DROP TABLE {staging}"))
 
 
 def _new_lead_ids(count: int) -> list[int]:
     """Ids for new leads, taken from the table's sequence before the insert (PostgreSQL), so that
     each row's lead is known without relying on the order RETURNING gives them in."""
     sequence = sa.func.nextval(sa.func.pg_get_serial_sequence("leads", "id"))
-    return db.session.scalars(sa.select(sequence).select_from(sa.func.generate_series(1, count))).all()
+    return db.session.scalar(sa.select(sa.func.array_agg(sequence)).select_from(sa.func.generate_series(1, count)))
 
 
 def _tag_id(imp: LeadImport) -> int | None:
