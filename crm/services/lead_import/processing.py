@@ -13,6 +13,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from flask import current_app
 from sqlalchemy.dialects import postgresql
 
 from crm import clock
@@ -22,6 +23,7 @@ from crm.models import LeadImport
 from crm.models import LeadImportRow
 from crm.models import LeadTag
 from crm.models import Tag
+from crm.services.lead_import import prefetch
 from crm.services.lead_import import reading
 from crm.services.lead_import.rows import RowRejected
 from crm.services.lead_import.rows import lead_values
@@ -39,6 +41,16 @@ class Outcome:
     cells: list[str] | None = None
     lead_id: int | None = None
     values: dict | None = None
+
+
+@dataclass
+class Checked:
+    """A row of the file checked as a lead: its values, or why it cannot be one."""
+
+    index: int
+    cells: list[str]
+    values: dict | None
+    reason: str | None
 
 
 def lock(import_id: int) -> LeadImport | None:
@@ -61,6 +73,34 @@ def next_window(imp: LeadImport, max_rows: int) -> reading.Window:
         size *= 2
 
 
+def _rows_at_cursor(imp: LeadImport, max_rows: int) -> tuple[reading.Window, list[Checked]]:
+    """The chunk's rows, checked: by the thread the previous chunk started, when it did."""
+    found = prefetch.take((imp.id, imp.cursor_offset, imp.rows_read, max_rows))
+    if found is not None:
+        return found
+    window = next_window(imp, max_rows)
+    return window, check_rows(window.rows, imp.mapping)
+
+
+def _check_next_in_background(imp: LeadImport, window: reading.Window, max_rows: int) -> None:
+    """Fetch the bytes after this chunk's rows and start reading and checking them."""
+    start, first_index = imp.cursor_offset + window.bytes_read, imp.rows_read + window.records
+    size = _window_size(imp, max_rows)
+    piece = bytes(db.session.scalar(sa.select(sa.func.substr(LeadImport.content, start + 1, size))
+                                    .where(LeadImport.id == imp.id)) or b"")
+    at_eof, delimiter, mapping = start + size >= imp.content_length, imp.delimiter, imp.mapping
+    app = current_app._get_current_object()
+
+    def read_and_check():
+        with app.app_context():  # the phone check reads the default region from the config
+            ahead = reading.read_window(piece, delimiter, at_eof, max_rows, first_index)
+            if not ahead.records and not at_eof:
+                return None  # a row longer than the piece: next_window grows its window
+            return ahead, check_rows(ahead.rows, mapping)
+
+    prefetch.start((imp.id, start, first_index, max_rows), read_and_check)
+
+
 def _window_size(imp: LeadImport, max_rows: int) -> int:
     """Enough bytes for ``max_rows`` rows of the file's average length, with a margin: reading
     4 MB for every 5,000-row chunk of short rows cost more than parsing them."""
@@ -68,7 +108,7 @@ def _window_size(imp: LeadImport, max_rows: int) -> int:
     if rows_left <= 0:
         return WINDOW_BYTES
     average = (imp.content_length - imp.cursor_offset) / rows_left
-    return max(64 * 1024, min(WINDOW_BYTES, int(average * max_rows * 1.25)))
+    return min(WINDOW_BYTES, max(64 * 1024, int(average * max_rows * 1.25)))
 
 
 def _existing_by_email(emails: list[str]) -> dict[str, int]:
@@ -116,15 +156,24 @@ def _earlier_rows(import_id: int, lead_ids: list[int]) -> dict[int, int]:
     return first
 
 
-def classify(imp: LeadImport, rows: list[tuple[int, list[str]]]) -> list[Outcome]:
+def check_rows(rows: list[tuple[int, list[str]]], mapping: list[str]) -> list[Checked]:
+    """Validation alone, without the database (so it can run in crm.services.lead_import.prefetch)."""
+    checked = []
+    for index, cells in rows:
+        try:
+            checked.append(Checked(index, cells, lead_values(cells, mapping), None))
+        except RowRejected as error:
+            checked.append(Checked(index, cells, None, error.message[:300]))
+    return checked
+
+
+def classify(imp: LeadImport, rows: list[Checked]) -> list[Outcome]:
     """Each row's fate: failed (invalid), skipped (a duplicate), or to create or update."""
     outcomes, first_row_of = [], {}
-    for index, cells in rows:
-        row_number = index + 2  # the header is row 1, as a spreadsheet numbers them
-        try:
-            values = lead_values(cells, imp.mapping)
-        except RowRejected as error:
-            outcomes.append(Outcome(row_number, "failed", error.message[:300], cells))
+    for row in rows:
+        row_number, cells, values = row.index + 2, row.cells, row.values  # the header is row 1, as in a spreadsheet
+        if values is None:
+            outcomes.append(Outcome(row_number, "failed", row.reason, cells))
             continue
         email = values["email"]
         if email and email in first_row_of:
@@ -278,8 +327,11 @@ def run_chunk(import_id: int, max_rows: int | None = None) -> LeadImport | None:
     if imp.status != "running":
         imp.status, imp.error = "running", None
         imp.started_at = imp.started_at or clock.now()
-    window = next_window(imp, max_rows or CHUNK_ROWS)
-    outcomes = classify(imp, window.rows)
+    max_rows = max_rows or CHUNK_ROWS
+    window, checked = _rows_at_cursor(imp, max_rows)
+    if not window.at_end:
+        _check_next_in_background(imp, window, max_rows)
+    outcomes = classify(imp, checked)
     to_create = [o for o in outcomes if o.outcome == "created"]
     to_update = [o for o in outcomes if o.outcome == "updated"]
     _create(imp, to_create)
