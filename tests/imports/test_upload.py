@@ -138,3 +138,18 @@ def test_the_list_shows_past_imports(admin_a, org_a):
     run_import(admin_a, "acme", csv_bytes(people(3)), name="spring.csv")
     page = text_of(admin_a.get("/acme/leads/imports/"))
     assert "spring.csv" in page and "Finished" in page
+
+
+def test_company_size_and_country_columns_are_guessed_and_imported(admin_a, org_a):
+    from crm.models import Lead
+
+    header = ["Email", "Last name", "Employees", "Country"]
+    response = upload(admin_a, "acme", csv_bytes([["a@example.com", "Lovelace", "250", "United Kingdom"]], header=header))
+    html = admin_a.get(response.location).get_data(as_text=True)
+    assert '<option value="company_size" selected>' in html.split('name="column_2"')[1].split("</select>")[0]
+    assert '<option value="country" selected>' in html.split('name="column_3"')[1].split("</select>")[0]
+    run_import(admin_a, "acme", csv_bytes([["b@example.com", "Babbage", "1,200", "France"]], header=header),
+               fields=["email", "last_name", "company_size", "country"])
+    with tenant(org_a):
+        lead = db.session.scalar(sa.select(Lead).where(Lead.email == "b@example.com"))
+        assert (lead.company_size, lead.country) == ("1001-5000", "France")

@@ -18,6 +18,8 @@ FIELDS = {
     "phone": "Phone",
     "company_name": "Company",
     "title": "Job title",
+    "company_size": "Company size",
+    "country": "Country",
 }
 IGNORE = ""
 SYNONYMS = {
@@ -31,6 +33,9 @@ SYNONYMS = {
     "company_name": ("company", "company name", "organization", "organisation", "account", "account name",
                      "employer", "firma", "societe", "empresa"),
     "title": ("title", "job title", "position", "role", "job", "job role", "designation", "poste"),
+    "company_size": ("company size", "size", "employees", "number of employees", "no of employees", "headcount",
+                     "employee count", "company headcount", "taille", "mitarbeiter"),
+    "country": ("country", "country name", "country region", "nation", "pays", "land", "pais"),
 }
 _LOOKUP = {synonym: field for field, synonyms in SYNONYMS.items() for synonym in synonyms}
 
