@@ -53,3 +53,9 @@ def _rescore_after(imp: LeadImport) -> None:
     rescore = getattr(scoring, "rescore_leads_after_import", None)
     if rescore is not None and imp.created_count + imp.updated_count:
         enqueue(rescore, imp.org_id, imp.id, kind="lead_scoring", user_id=imp.created_by_id)
+
+
+def delete_abandoned_uploads(org_id: int) -> None:
+    """Daily, per organization (crm.jobs.schedule): uploads never started are deleted."""
+    lead_import.delete_abandoned_uploads()
+    db.session.commit()

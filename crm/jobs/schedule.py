@@ -30,6 +30,8 @@ class Scheduled:
 SCHEDULE: dict[str, Scheduled] = {
     "nightly-rescoring": Scheduled("crm.jobs.lead_scoring:rescore_all_leads", "lead_scoring", "0 * * * *", local_hour=2),
     "daily-digest": Scheduled("crm.jobs.email:send_daily_digest", "digest", "0 * * * *", local_hour=7),
+    "abandoned-uploads": Scheduled("crm.jobs.lead_import:delete_abandoned_uploads", "lead_import", "0 * * * *",
+                                   local_hour=3),
 }
 SWEEP_SECONDS = 60
 

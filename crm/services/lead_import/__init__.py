@@ -8,6 +8,8 @@ tag, duplicate policy) and marks it queued, after which the caller queues the jo
 gives the guarantees.
 """
 
+from datetime import timedelta
+
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
@@ -32,6 +34,7 @@ from tenants.context import require_org_id
 
 LIST_LIMIT = 50
 FILE_NAME_MAX = 255
+ABANDONED_AFTER_DAYS = 7
 
 
 def create_import(file_name: str, stream, limit: int = reading.MAX_BYTES) -> LeadImport:
@@ -165,3 +168,12 @@ def mark_failed(imp: LeadImport, error: str) -> None:
     if imp.status == "finished":
         return
     imp.status, imp.error, imp.finished_at = "failed", (error or "The import stopped.")[:500], clock.now()
+
+
+def delete_abandoned_uploads(days: int = ABANDONED_AFTER_DAYS) -> int:
+    """Files uploaded but never started, after ``days``: each keeps up to 50 MB, and an import
+    that was not started wrote nothing, so no account of it is lost. Returns how many."""
+    cutoff = clock.now() - timedelta(days=days)
+    deleted = db.session.execute(sa.delete(LeadImport).where(LeadImport.status == "uploaded",
+                                                             LeadImport.created_at < cutoff))
+    return deleted.rowcount
