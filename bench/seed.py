@@ -152,23 +152,25 @@ def _bulk_statements() -> list[tuple[str, str, dict]]:
         """, {"total": n * PER_ORG["contacts"], "span": span}),
         ("leads", f"""
             INSERT INTO leads (org_id, first_name, last_name, email, phone, company_name, title, source, status,
-                               owner_id, score, grade, custom_fields, created_at, updated_at, deleted_at)
+                               owner_id, custom_fields, created_at, updated_at, deleted_at)
             SELECT o.id, p.first, p.last,
                    lower(p.first || '.' || replace(p.last, '''', '')) || (g.i / {n}) || '@' || lower(replace(c.name, ' ', '')) || '.example',
                    '+1' || (200 + {hash_.format(m=41)} % 800) || '55501' || lpad((g.i % 100)::text, 2, '0'),
                    c.name, {pick('title', 43)}, {pick('source', 47)}, {pick('status', 53)},
                    CASE WHEN g.i % 10 = 0 THEN NULL ELSE m.user_id END,
-                   CASE WHEN g.i % 4 = 0 THEN NULL ELSE p.score END,
-                   CASE WHEN g.i % 4 = 0 THEN NULL WHEN p.score >= 75 THEN 'A' WHEN p.score >= 50 THEN 'B'
-                        WHEN p.score >= 25 THEN 'C' ELSE 'D' END,
                    '{{}}', {created}, {created},
                    CASE WHEN g.i % 100 = 7 THEN now() - interval '1 day' END
             FROM generate_series(0, %(total)s - 1) g(i)
             JOIN bench_orgs o ON o.n = g.i % {n}
             JOIN bench_companies c ON c.org_id = o.id AND c.rn = 1 + {hash_.format(m=59)} % {PER_ORG['companies']}
-            CROSS JOIN LATERAL (SELECT {pick('first', 61)} AS first, {pick('last', 67)} AS last,
-                                       ({hash_.format(m=71)} % 101)::int AS score) p
+            CROSS JOIN LATERAL (SELECT {pick('first', 61)} AS first, {pick('last', 67)} AS last) p
             LEFT JOIN bench_members m ON m.org_id = o.id AND m.n = (g.i / {n}) % {MEMBERS_PER_ORG};
+            INSERT INTO lead_scores (org_id, lead_id, fit, engagement, activity, total, grade, scored_at)
+            SELECT l.org_id, l.id, s.score, 0, 0, s.score,
+                   CASE WHEN s.score >= 75 THEN 'A' WHEN s.score >= 50 THEN 'B' WHEN s.score >= 25 THEN 'C' ELSE 'D' END,
+                   l.created_at
+            FROM leads l CROSS JOIN LATERAL (SELECT ({hash_.replace('g.i', 'l.id').format(m=71)} % 101)::int AS score) s
+            WHERE l.id % 4 <> 0;
             CREATE TEMP TABLE bench_leads AS
             SELECT org_id, (row_number() OVER (PARTITION BY org_id ORDER BY id))::int AS rn, id FROM leads;
             CREATE INDEX ON bench_leads (org_id, rn);
@@ -204,8 +206,8 @@ def _bulk_statements() -> list[tuple[str, str, dict]]:
     return [(label, sql, {**params, **extra}) for label, sql, extra in statements]
 
 
-BULK_TABLES = ("companies", "contacts", "contact_emails", "contact_phones", "leads", "tags", "lead_tags",
-               "interactions")
+BULK_TABLES = ("companies", "contacts", "contact_emails", "contact_phones", "leads", "lead_scores", "tags",
+               "lead_tags", "interactions")
 
 
 def _deferred_schema(conn) -> tuple[list[tuple[str, str, str]], list[tuple[str, str]]]:

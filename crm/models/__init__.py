@@ -28,6 +28,7 @@ from crm.models.people import ContactPhone
 from crm.models.pipeline import PipelineStage
 from crm.models.products import Product
 from crm.models.scoring import AssignmentRule
+from crm.models.scoring import LeadScore
 from crm.models.scoring import LeadScoreHistory
 from crm.models.scoring import ScoringConfig
 from crm.models.tags import CompanyTag
@@ -41,7 +42,7 @@ from tenants.models import Organization
 
 __all__ = [
     "ActivityEvent", "AssignmentRule", "AuditEntry", "AuthSession", "Company", "CompanyTag", "Contact", "ContactEmail",
-    "ContactPhone", "ContactTag", "Interaction", "Invitation", "Lead", "LeadScoreHistory", "LeadTag", "LoginFailure",
+    "ContactPhone", "ContactTag", "Interaction", "Invitation", "Lead", "LeadScore", "LeadScoreHistory", "LeadTag", "LoginFailure",
     "BackgroundJob", "Campaign", "LeadImport", "LeadImportRow", "Membership", "Note", "Notification", "NotificationPreference", "DigestSend", "Opportunity", "OpportunityLineItem", "OpportunityStageChange",
     "OpportunityTag", "Organization", "PipelineStage", "Product", "Role", "SavedView", "ScoringConfig", "Tag", "Task", "User",
 ]

@@ -51,7 +51,6 @@ class Lead(RecordBase, TenantScoped, db.Model):
         # Behind the conversion keys, so deleting a company, contact or deal reads no lead table scan.
         *(reference_index("leads", column)
           for column in ("converted_company_id", "converted_contact_id", "converted_opportunity_id")),
-        sa.CheckConstraint("score IS NULL OR (score >= 0 AND score <= 100)", name="score_percent"),
         # The campaign a lead was imported into (migration 0008).
         tenant_fk("campaign_id", "campaigns"),
         reference_index("leads", "campaign_id"),
@@ -68,13 +67,7 @@ class Lead(RecordBase, TenantScoped, db.Model):
     source: Mapped[str | None] = mapped_column(sa.String(20))
     status: Mapped[str] = mapped_column(sa.String(12), default="new")
     owner_id: Mapped[int | None] = owner_column()
-    score: Mapped[int | None] = mapped_column()
-    grade: Mapped[str | None] = mapped_column(sa.String(1))
-    # Lead scoring (migration 0009): the components behind ``score``, and what fit is read from.
-    score_fit: Mapped[int | None] = mapped_column(sa.SmallInteger)
-    score_engagement: Mapped[int | None] = mapped_column(sa.SmallInteger)
-    score_activity: Mapped[int | None] = mapped_column(sa.SmallInteger)
-    scored_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    # What lead scoring's fit is read from (migration 0009); the score itself is in lead_scores.
     company_size: Mapped[str | None] = mapped_column(sa.String(20))  # a band of crm.models.people.SIZE_BANDS
     country: Mapped[str | None] = mapped_column(sa.String(100))
     custom_fields: Mapped[dict] = mapped_column(sa.JSON, default=dict)
@@ -93,6 +86,34 @@ class Lead(RecordBase, TenantScoped, db.Model):
     converted_opportunity_id: Mapped[int | None] = mapped_column(sa.BigInteger)
 
     owner = relationship("User", foreign_keys=[owner_id], lazy="raise")
+    # The current score (crm.models.scoring.LeadScore, migration 0012), None until the first
+    # scoring. Loaded on first use (one query for a lead's page); lists of leads join it.
+    scoring = relationship("LeadScore", uselist=False, passive_deletes=True)
+
+    # The score as the lead's own read-only fields, for pages and the export.
+    @property
+    def score(self) -> int | None:
+        return self.scoring.total if self.scoring is not None else None
+
+    @property
+    def grade(self) -> str | None:
+        return self.scoring.grade if self.scoring is not None else None
+
+    @property
+    def score_fit(self) -> int | None:
+        return self.scoring.fit if self.scoring is not None else None
+
+    @property
+    def score_engagement(self) -> int | None:
+        return self.scoring.engagement if self.scoring is not None else None
+
+    @property
+    def score_activity(self) -> int | None:
+        return self.scoring.activity if self.scoring is not None else None
+
+    @property
+    def scored_at(self) -> datetime | None:
+        return self.scoring.scored_at if self.scoring is not None else None
 
     @property
     def full_name(self) -> str:

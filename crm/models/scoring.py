@@ -40,6 +40,36 @@ class ScoringConfig(TenantScoped, db.Model):
     rescored_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
 
 
+class LeadScore(TenantScoped, db.Model):
+    """A lead's current score: one row per lead, made at its first scoring (``Lead.scoring``).
+
+    Apart from the lead record because every nightly rescoring may rewrite it: on the lead
+    (a wide row under some seventeen indexes) each changed score rewrote the whole row and
+    every index entry, and cleared the visibility map the lead list's index-only counts
+    read. Here a row is narrow and its indexes are on keys that never change, so with room
+    left on each page (``fillfactor``) the update stays on its page and no index is written
+    (docs/scoring.md).
+    """
+
+    __tablename__ = "lead_scores"
+    __tenant_table_args__ = (
+        tenant_fk("lead_id", "leads", ondelete="CASCADE"),
+        # One row per lead, and the key the rescoring's upsert and the lead list's join go by.
+        sa.UniqueConstraint("org_id", "lead_id"),
+        sa.CheckConstraint("total >= 0 AND total <= 100", name="total_percent"),
+        {"postgresql_with": {"fillfactor": 50}},
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    lead_id: Mapped[int] = mapped_column(sa.BigInteger)
+    fit: Mapped[int] = mapped_column(sa.SmallInteger)
+    engagement: Mapped[int] = mapped_column(sa.SmallInteger)
+    activity: Mapped[int] = mapped_column(sa.SmallInteger)
+    total: Mapped[int] = mapped_column(sa.SmallInteger)
+    grade: Mapped[str] = mapped_column(sa.String(1))
+    scored_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=now)
+
+
 class LeadScoreHistory(TenantScoped, db.Model):
     """A lead's score as one scoring found it. Written when the numbers changed (and at the
     first scoring), so the trend shows changes, not a row per night."""

@@ -23,6 +23,7 @@ from crm.extensions import db
 from crm.models import ActivityEvent
 from crm.models import AssignmentRule
 from crm.models import Lead
+from crm.models import LeadScore
 from crm.models import Membership
 from crm.models import Organization
 from crm.models import Task
@@ -269,9 +270,10 @@ def assign_leads(lead_ids) -> int:
         return 0
     by_rule: dict[int, list[int]] = defaultdict(list)
     for start in range(0, len(ids), ID_CHUNK):
-        rows = db.session.execute(sa.select(Lead.id, Lead.score, Lead.source, Lead.country).where(
+        rows = db.session.execute(sa.select(Lead.id, LeadScore.total.label("score"), Lead.source, Lead.country).join(
+            LeadScore, sa.and_(LeadScore.org_id == Lead.org_id, LeadScore.lead_id == Lead.id)).where(
             Lead.id.in_(ids[start:start + ID_CHUNK]), Lead.owner_id.is_(None), Lead.deleted_at.is_(None),
-            Lead.score.is_not(None), Lead.status.not_in(("converted", "unqualified")))).all()
+            Lead.status.not_in(("converted", "unqualified")))).all()
         for row in rows:
             rule = rule_for(rules, row.score, row.source, row.country)
             if rule is not None:

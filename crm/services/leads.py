@@ -19,6 +19,7 @@ from flask import g
 from flask import has_request_context
 from flask import url_for
 from sqlalchemy.dialects import postgresql
+from sqlalchemy.orm import contains_eager
 from sqlalchemy.orm import joinedload
 
 from crm import clock
@@ -29,6 +30,7 @@ from crm.models import ContactEmail
 from crm.models import ContactPhone
 from crm.models import Interaction
 from crm.models import Lead
+from crm.models import LeadScore
 from crm.models import LeadTag
 from crm.models import Membership
 from crm.models import Note
@@ -64,8 +66,8 @@ SETTABLE_STATUSES = tuple(s for s in LEAD_STATUSES if s != "converted")
 FIELDS = ("first_name", "last_name", "email", "phone", "company_name", "title", "company_size", "country", "source",
           "status", "owner_id")
 # What a merge copies from the lead that goes into the one that stays, when the latter is empty.
-MERGE_FIELDS = ("first_name", "last_name", "email", "phone", "company_name", "title", "source", "owner_id",
-                "score", "grade")
+# Not the score: the kept lead is scored again, with the interactions it took over.
+MERGE_FIELDS = ("first_name", "last_name", "email", "phone", "company_name", "title", "source", "owner_id")
 DUPLICATES_SHOWN = 10
 
 
@@ -151,12 +153,16 @@ def _created_filter(name: str):
     return where
 
 
+# A lead's score is in lead_scores (crm.models.scoring.LeadScore): lists join it, at most one
+# row per lead. Counts that do not use it skip it (PostgreSQL drops an outer join to a unique key).
+SCORE_JOIN = sa.and_(LeadScore.org_id == Lead.org_id, LeadScore.lead_id == Lead.id)
+
 LIST = ListSpec(
     model=Lead,
     sorts={"created_at": ("Created", Lead.created_at), "name": ("Name", Lead.last_name),
            "status": ("Status", Lead.status),
            # Unscored leads sort below every scored one (keyset pages need a value that is never NULL).
-           "score": ("Score", sa.func.coalesce(Lead.score, -1))},
+           "score": ("Score", sa.func.coalesce(LeadScore.total, -1))},
     default_sort="-created_at",
     search=_search,
     sort_values={"score": lambda lead: -1 if lead.score is None else lead.score},
@@ -173,7 +179,8 @@ LIST = ListSpec(
 
 
 def list_query():
-    return sa.select(Lead).where(Lead.deleted_at.is_(None)).options(joinedload(Lead.owner))
+    return (sa.select(Lead).outerjoin(LeadScore, SCORE_JOIN).where(Lead.deleted_at.is_(None))
+            .options(joinedload(Lead.owner), contains_eager(Lead.scoring)))
 
 
 def parse_list_state(args) -> listing.ListState:
@@ -196,11 +203,11 @@ def parse_list_state(args) -> listing.ListState:
 # The columns a list row shows, read as plain rows: building 50 Lead objects (identity map,
 # instrumented attributes) cost twice the time of the query itself (docs/performance.md).
 ROW_COLUMNS = (Lead.id, Lead.first_name, Lead.last_name, Lead.email, Lead.company_name, Lead.status, Lead.source,
-               Lead.score, Lead.grade, Lead.created_at)
+               LeadScore.total.label("score"), LeadScore.grade, Lead.created_at)
 
 
 def list_page(state: listing.ListState) -> listing.Page:
-    rows = (sa.select(*ROW_COLUMNS, User.name.label("owner_name"))
+    rows = (sa.select(*ROW_COLUMNS, User.name.label("owner_name")).outerjoin(LeadScore, SCORE_JOIN)
             .outerjoin(User, User.id == Lead.owner_id).where(Lead.deleted_at.is_(None)))
     return listing.paginate(LIST, state, rows)
 
@@ -524,6 +531,7 @@ def merge_leads(keep: Lead, other: Lead) -> dict:
     other.merged_into_id = keep.id
     other.deleted_at = clock.now()
     db.session.flush()
+    lead_scoring.score(keep)
     record_event("merged", f"Merged lead {other.full_name} (#{other.id}) into this one", lead_id=keep.id,
                  data={"merged_lead_id": other.id, "moved": moved, "filled": sorted(filled)})
     return {"moved": moved, "filled": sorted(filled)}

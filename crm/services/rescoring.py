@@ -1,11 +1,14 @@
 """Scoring many leads at once, fast enough for a million (docs/scoring.md, docs/performance.md).
 
-A batch is one query that reads the lead columns scoring needs with each lead's interaction
-count and last interaction; the scores are computed in Python (crm.services.scoring caches
-what leads share, so this is cheap); and only the leads whose numbers changed are written:
-one UPDATE and one INSERT of history rows per batch (on PostgreSQL from arrays with
+A batch is one query that reads the lead columns scoring needs with the lead's current score
+(an outer join to lead_scores); each lead's interaction count and last interaction come from
+one grouped query; the scores are computed in Python (crm.services.scoring caches what leads
+share, so this is cheap); and only the leads whose numbers changed are written: one upsert
+into lead_scores and one INSERT of history rows per batch (on PostgreSQL from arrays with
 ``unnest``, on SQLite as executemany). A lead whose score did not change gets no write at
 all, so the nightly rescoring of an organization whose leads did not move is mostly reads.
+The scores live in their own narrow table so that a night when every score moves does not
+rewrite every lead record and its indexes (crm.models.scoring.LeadScore).
 """
 
 import json
@@ -18,6 +21,7 @@ from crm import clock
 from crm.extensions import db
 from crm.models import Interaction
 from crm.models import Lead
+from crm.models import LeadScore
 from crm.models import LeadScoreHistory
 from crm.services.scoring import Rules
 from crm.services.scoring import Score
@@ -40,11 +44,14 @@ class Outcome:
 
 
 LEAD_COLUMNS = (Lead.id, Lead.company_size, Lead.title, Lead.source, Lead.email, Lead.phone, Lead.company_name,
-                Lead.score_fit, Lead.score_engagement, Lead.score_activity, Lead.score, Lead.grade)
+                LeadScore.fit, LeadScore.engagement, LeadScore.activity, LeadScore.total, LeadScore.grade)
 
 
 def _leads_query():
-    return sa.select(*LEAD_COLUMNS).where(Lead.deleted_at.is_(None))
+    """The leads with their current numbers (NULL for a lead never scored)."""
+    return (sa.select(*LEAD_COLUMNS)
+            .outerjoin(LeadScore, sa.and_(LeadScore.org_id == Lead.org_id, LeadScore.lead_id == Lead.id))
+            .where(Lead.deleted_at.is_(None)))
 
 
 def _interactions(which) -> dict[int, tuple[int, datetime]]:
@@ -69,6 +76,14 @@ def _apply(rows, interactions: dict, rules: Rules, moment: datetime) -> Outcome:
     return Outcome(scored=len(rows), changed=len(changed), last_id=rows[-1][0] if rows else None)
 
 
+# The row a lead's first scoring makes, or the new numbers of a lead scored before. The key is
+# the unique (org_id, lead_id): a lead scored at the same moment by a request and by a job gets
+# one row, the last writer's numbers.
+UPSERT_SET = ("ON CONFLICT (org_id, lead_id) DO UPDATE SET fit = excluded.fit, engagement = excluded.engagement, "
+              "activity = excluded.activity, total = excluded.total, grade = excluded.grade, "
+              "scored_at = excluded.scored_at")
+
+
 def _write(changed: list[tuple[int, Score]], moment: datetime) -> None:
     org_id = require_org_id()
     if db.session.get_bind().dialect.name == "postgresql":
@@ -78,10 +93,10 @@ def _write(changed: list[tuple[int, Score]], moment: datetime) -> None:
         values = ("unnest(CAST(:ids AS bigint[]), CAST(:fit AS smallint[]), CAST(:engagement AS smallint[]), "
                   "CAST(:activity AS smallint[]), CAST(:total AS smallint[]), CAST(:grade AS varchar[])")
         db.session.execute(sa.text(
-            f"UPDATE leads AS l SET score_fit = v.fit, score_engagement = v.engagement, score_activity = v.activity, "
-            f"score = v.total, grade = v.grade, scored_at = :moment "
-            f"FROM {values}) AS v(id, fit, engagement, activity, total, grade) "
-            f"WHERE l.org_id = :org_id AND l.id = v.id"), {**columns, "moment": moment, "org_id": org_id})
+            f"INSERT INTO lead_scores (org_id, lead_id, fit, engagement, activity, total, grade, scored_at) "
+            f"SELECT :org_id, v.id, v.fit, v.engagement, v.activity, v.total, v.grade, :moment "
+            f"FROM {values}) AS v(id, fit, engagement, activity, total, grade) {UPSERT_SET}"),
+            {**columns, "moment": moment, "org_id": org_id})
         db.session.execute(sa.text(
             f"INSERT INTO lead_score_history (org_id, lead_id, scored_at, fit, engagement, activity, total, grade, "
             f"explanation) SELECT :org_id, v.id, :moment, v.fit, v.engagement, v.activity, v.total, v.grade, v.explanation "
@@ -90,8 +105,8 @@ def _write(changed: list[tuple[int, Score]], moment: datetime) -> None:
              "org_id": org_id})
         return
     db.session.execute(sa.text(
-        "UPDATE leads SET score_fit = :fit, score_engagement = :engagement, score_activity = :activity, "
-        "score = :total, grade = :grade, scored_at = :moment WHERE org_id = :org_id AND id = :id"),
+        f"INSERT INTO lead_scores (org_id, lead_id, fit, engagement, activity, total, grade, scored_at) "
+        f"VALUES (:org_id, :id, :fit, :engagement, :activity, :total, :grade, :moment) {UPSERT_SET}"),
         [{"id": i, "fit": s.fit, "engagement": s.engagement, "activity": s.activity, "total": s.total,
           "grade": s.grade, "moment": moment, "org_id": org_id} for i, s in changed])
     db.session.execute(sa.insert(LeadScoreHistory), [
@@ -121,15 +136,18 @@ def rescore_ids(rules: Rules, lead_ids, moment: datetime | None = None) -> Outco
 
 
 def score_one(lead: Lead, rules: Rules, moment: datetime | None = None) -> Score:
-    """One lead in the request that changed it: the loaded object is updated (so the page
-    shows the new score), and a history row added when the numbers changed."""
+    """One lead in the request that changed it: its score row is updated (or made) through
+    ``lead.scoring``, so the page shows the new score, and a history row added when the
+    numbers changed."""
     moment = moment or clock.now()
     count, last = _interactions(Interaction.lead_id == lead.id).get(lead.id, (0, None))
     score = rules.score_columns(lead.company_size, lead.title, lead.source, lead.email, lead.phone, lead.company_name,
                                 count, last, moment)
     if not score.same_numbers(lead.score_fit, lead.score_engagement, lead.score_activity, lead.score, lead.grade):
-        lead.score_fit, lead.score_engagement, lead.score_activity = score.fit, score.engagement, score.activity
-        lead.score, lead.grade, lead.scored_at = score.total, score.grade, moment
+        current = lead.scoring or LeadScore(lead_id=lead.id, org_id=lead.org_id)
+        current.fit, current.engagement, current.activity = score.fit, score.engagement, score.activity
+        current.total, current.grade, current.scored_at = score.total, score.grade, moment
+        lead.scoring = current
         db.session.add(LeadScoreHistory(lead_id=lead.id, scored_at=moment, fit=score.fit, engagement=score.engagement,
                                         activity=score.activity, total=score.total, grade=score.grade,
                                         explanation=score.explanation))

@@ -24,6 +24,7 @@ from crm.models import ContactEmail
 from crm.models import ContactPhone
 from crm.models import Interaction
 from crm.models import Lead
+from crm.models import LeadScore
 from crm.models import Organization
 from crm.models import Tag
 from crm.models import Task
@@ -61,7 +62,9 @@ def _store_hostile_codes(org) -> None:
             row.number, row.kind = _short(20), _short(10)
         for i, lead in enumerate(db.session.scalars(sa.select(Lead))):
             lead.email, lead.phone, lead.source = hostile(254, i + 4), _short(20), _short(20)
-            lead.status, lead.grade = _short(12), _short(1)
+            lead.status = _short(12)
+            lead.scoring = lead.scoring or LeadScore(fit=0, engagement=0, activity=0, total=0)
+            lead.scoring.grade = _short(1)
             lead.custom_fields = {hostile(60, 5): "x"}
         for row in db.session.scalars(sa.select(Interaction)):
             row.kind, row.sentiment = _short(10), _short(10)

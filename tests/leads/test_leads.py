@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from crm import clock
 from crm.extensions import db
 from crm.models import Lead
+from crm.models import LeadScore
 from crm.models import LeadTag
 from crm.models import Role
 from crm.models import Tag
@@ -310,7 +311,12 @@ def test_score_sort_pages_through_scored_and_unscored_leads(admin_a, org_a):
     with org_context(org_a.id):
         for lead in db.session.scalars(sa.select(Lead)):
             number = int(lead.last_name[-3:])
-            lead.score = number * 3 if number % 2 == 0 else None
+            if number % 2:
+                if lead.scoring is not None:
+                    db.session.delete(lead.scoring)
+            else:
+                lead.scoring = lead.scoring or LeadScore(fit=0, engagement=0, activity=0, grade="D")
+                lead.scoring.total = number * 3
         db.session.commit()
     seen, url = [], "/acme/leads/?per_page=25&sort=-score"
     for _ in range(3):

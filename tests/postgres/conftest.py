@@ -139,6 +139,14 @@ def _seed_scoring(org) -> None:
     ])
 
 
+def _seed_lead_scores(org) -> None:
+    """The current score of a lead (runs after the customer records, whose lead it scores)."""
+    from crm.models import Lead, LeadScore
+
+    lead_id = db.session.scalar(sa.select(Lead.id).limit(1))
+    db.session.add(LeadScore(lead_id=lead_id, fit=10, engagement=0, activity=0, total=5, grade="D"))
+
+
 def _seed_notification_email(org) -> None:
     """A member's notification setting and a digest already sent."""
     from crm.models import DigestSend, NotificationPreference, User
@@ -162,6 +170,7 @@ SEEDERS = {
     "lead_imports": _seed_lead_imports,
     "scoring_configs": _seed_scoring,
     "notification_preferences": _seed_notification_email,
+    "lead_scores": _seed_lead_scores,
 }
 
 

@@ -8,6 +8,7 @@ from crm import clock
 from crm.extensions import db
 from crm.models import Interaction
 from crm.models import Lead
+from crm.models import LeadScore
 from crm.models import LeadScoreHistory
 from crm.models import User
 from crm.services.scoring_settings import ensure_config
@@ -34,11 +35,16 @@ def set_rules(org, rules=RULES, grades=(75, 50, 25)) -> None:
         db.session.commit()
 
 
-def make_lead(org, interactions: int = 0, days_ago: int = 0, **fields) -> int:
+def make_lead(org, interactions: int = 0, days_ago: int = 0, score: int | None = None, grade: str = "D",
+              **fields) -> int:
+    """A lead (scored ``score`` when given, as fit alone) with ``interactions`` calls, the
+    latest ``days_ago`` days ago."""
     with org_context(org.id):
         lead = Lead(**{"last_name": "Lead", **fields})
         db.session.add(lead)
         db.session.flush()
+        if score is not None:
+            db.session.add(LeadScore(lead_id=lead.id, fit=score, engagement=0, activity=0, total=score, grade=grade))
         for i in range(interactions):
             db.session.add(Interaction(kind="call", subject=f"Call {i}", lead_id=lead.id,
                                        occurred_at=clock.now() - timedelta(days=days_ago + i)))
@@ -47,9 +53,20 @@ def make_lead(org, interactions: int = 0, days_ago: int = 0, **fields) -> int:
 
 
 def lead_row(org, lead_id):
+    """The lead's score (None when it has none yet) and owner."""
     with org_context(org.id):
-        return db.session.execute(sa.select(Lead.score, Lead.grade, Lead.score_fit, Lead.score_engagement,
-                                            Lead.score_activity, Lead.owner_id).where(Lead.id == lead_id)).one()
+        return db.session.execute(
+            sa.select(LeadScore.total.label("score"), LeadScore.grade, LeadScore.fit.label("score_fit"),
+                      LeadScore.engagement.label("score_engagement"), LeadScore.activity.label("score_activity"),
+                      Lead.owner_id)
+            .outerjoin(LeadScore, sa.and_(LeadScore.org_id == Lead.org_id, LeadScore.lead_id == Lead.id))
+            .where(Lead.id == lead_id)).one()
+
+
+def unscored_count() -> int:
+    """Leads of the current organization that have no score row."""
+    return db.session.scalar(sa.select(sa.func.count()).select_from(Lead).where(
+        ~sa.exists().where(LeadScore.org_id == Lead.org_id, LeadScore.lead_id == Lead.id)))
 
 
 def history_of(org, lead_id) -> list:

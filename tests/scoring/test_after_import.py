@@ -13,6 +13,7 @@ from tests.helpers import add_member
 from tests.imports.support import csv_bytes
 from tests.imports.support import run_import
 from tests.scoring.support import set_rules
+from tests.scoring.support import unscored_count
 from tests.scoring.support import user_id
 
 ROWS = [["Ann", "Vp", "ann@x.example", "Acme", "VP Sales", ""],
@@ -35,8 +36,8 @@ def test_imported_leads_are_scored_then_routed_round_robin(admin_a, org_a):
         db.session.commit()
     run_import(admin_a, "acme", csv_bytes(ROWS))
     with org_context(org_a.id):
-        leads = db.session.execute(sa.select(Lead.last_name, Lead.score, Lead.grade, Lead.owner_id)
-                                   .order_by(Lead.id)).all()
+        leads = [(lead.last_name, lead.score, lead.grade, lead.owner_id)
+                 for lead in db.session.scalars(sa.select(Lead).order_by(Lead.id))]
         tasks = db.session.scalar(sa.select(sa.func.count()).select_from(Task))
     # fit: vp 35 + email 5 + company 5 + title 5 = 50 -> 25; manager 20+15 = 35 -> 18 (17.5 up); intern 10 -> 5
     assert [tuple(lead) for lead in leads] == [("Vp", 25, "C", rep1), ("Mgr", 18, "D", rep2), ("Intern", 5, "D", rep1)]
@@ -49,7 +50,7 @@ def test_a_big_import_is_scored_in_chunks_each_a_job_of_its_own(admin_a, org_a, 
     rows = [[f"P{i}", f"L{i}", f"p{i}@x.example", "Acme", "VP", ""] for i in range(5)]
     run_import(admin_a, "acme", csv_bytes(rows))
     with org_context(org_a.id):
-        assert db.session.scalar(sa.select(sa.func.count()).select_from(Lead).where(Lead.score.is_(None))) == 0
+        assert unscored_count() == 0
         jobs = db.session.execute(sa.select(BackgroundJob.args, BackgroundJob.status)
                                   .where(BackgroundJob.kind == "lead_scoring").order_by(BackgroundJob.id)).all()
     ids, import_id = _ids(org_a), jobs[0][0][0]

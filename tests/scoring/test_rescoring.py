@@ -17,6 +17,7 @@ from tests.scoring.support import history_of
 from tests.scoring.support import lead_row
 from tests.scoring.support import make_lead
 from tests.scoring.support import set_rules
+from tests.scoring.support import unscored_count
 
 
 def test_a_lead_created_in_the_app_is_scored_at_once(admin_a, org_a):
@@ -109,7 +110,7 @@ def test_the_nightly_job_goes_in_batches_and_resumes_from_its_cursor(app, org_a,
         steps = [rescoring.full_pass_batch(limit=2) for _ in range(2)]
         db.session.commit()
         assert [(s.scored, s.finished) for s in steps] == [(2, False), (1, True)]
-        assert db.session.scalar(sa.select(sa.func.count()).select_from(Lead).where(Lead.score.is_(None))) == 0
+        assert unscored_count() == 0
 
 
 def test_a_scoring_job_for_one_organization_never_touches_another(app, org_a, org_b):
