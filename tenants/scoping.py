@@ -36,9 +36,17 @@ class TenantScoped:
     """
 
     __tenant_table_args__: tuple = ()
+    # For a child table whose every row has a cascading composite key to a parent row of the
+    # same organization: that key already proves the organization exists, and deleting the
+    # organization deletes the rows through the parent, so a key of its own to organizations
+    # would only add a check to every row inserted (most of the cost of writing a tag link or
+    # an import's row outcome in bulk; docs/imports.md).
+    __org_through_parent__: bool = False
 
     @declared_attr
     def org_id(cls) -> Mapped[int]:
+        if cls.__org_through_parent__:
+            return mapped_column(sa.BigInteger, nullable=False)
         return mapped_column(
             sa.BigInteger, sa.ForeignKey("organizations.id", ondelete="CASCADE"), nullable=False
         )

@@ -35,7 +35,12 @@ def test_the_models_have_tenant_tables():
 def test_references_between_tenant_tables_are_composite(app, table):
     inspector = sa.inspect(db.engine)
     foreign_keys = inspector.get_foreign_keys(table)
-    assert any(fk["referred_table"] == "organizations" for fk in foreign_keys), f"{table}.org_id has no foreign key"
+    cascading_parent = any(fk["referred_table"] in TENANT_TABLES and fk["constrained_columns"][0] == "org_id"
+                           and (fk.get("options") or {}).get("ondelete") == "CASCADE" for fk in foreign_keys)
+    if any(key.target_fullname == "organizations.id" for key in db.metadata.tables[table].c.org_id.foreign_keys):
+        assert any(fk["referred_table"] == "organizations" for fk in foreign_keys), f"{table}.org_id has no foreign key"
+    else:  # TenantScoped.__org_through_parent__: the organization is proven, and deleted, through a parent
+        assert cascading_parent, f"{table}.org_id has no foreign key and no cascading key to a parent"
     for fk in foreign_keys:
         if fk["referred_table"] not in TENANT_TABLES:
             continue

@@ -105,13 +105,16 @@ class LeadImportRow(TenantScoped, db.Model):
     rejected-rows CSV; the file itself stays on the import."""
 
     __tablename__ = "lead_import_rows"
+    __org_through_parent__ = True  # its import's key cascades; 100,000 rows are written at once
     __tenant_table_args__ = (
         sa.UniqueConstraint("org_id", "import_id", "row_number"),
         # Behind the foreign key to leads (a deleted lead or organization checks it) and the
         # lookup of the leads an import already wrote.
         sa.Index("ix_lead_import_rows_org_id_lead_id", "org_id", "lead_id"),
         tenant_fk("import_id", "lead_imports", ondelete="CASCADE"),
-        tenant_fk("lead_id", "leads"),
+        # Checked at commit: deleting the organization deletes leads and imports in one
+        # statement, and these rows go with their import only after the leads' check has run.
+        tenant_fk("lead_id", "leads", deferrable=True, initially="DEFERRED"),
         sa.CheckConstraint(f"outcome IN {ROW_OUTCOMES!r}", name="outcome_known"),
     )
 

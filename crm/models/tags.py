@@ -29,6 +29,7 @@ class Tag(TenantScoped, db.Model):
 def _tag_link(table: str, record_column: str, record_table: str) -> type:
     attrs = {
         "__tablename__": table,
+        "__org_through_parent__": True,  # both keys below cascade from rows of the same organization
         "__tenant_table_args__": (
             sa.UniqueConstraint("org_id", record_column, "tag_id"),
             sa.Index(f"ix_{table}_org_id_tag_id", "org_id", "tag_id"),
