@@ -52,6 +52,7 @@ class LeadScore(TenantScoped, db.Model):
     """
 
     __tablename__ = "lead_scores"
+    __org_through_parent__ = True  # its lead's key cascades; a full rescoring writes a million rows
     __tenant_table_args__ = (
         tenant_fk("lead_id", "leads", ondelete="CASCADE"),
         # One row per lead, and the key the rescoring's upsert and the lead list's join go by.
@@ -75,6 +76,7 @@ class LeadScoreHistory(TenantScoped, db.Model):
     first scoring), so the trend shows changes, not a row per night."""
 
     __tablename__ = "lead_score_history"
+    __org_through_parent__ = True  # its lead's key cascades; a full rescoring writes a million rows
     __tenant_table_args__ = (
         tenant_fk("lead_id", "leads", ondelete="CASCADE"),
         sa.Index("ix_lead_score_history_org_id_lead_id_scored_at", "org_id", "lead_id", "scored_at"),

@@ -23,6 +23,7 @@ from crm.models import Interaction
 from crm.models import Lead
 from crm.models import LeadScore
 from crm.models import LeadScoreHistory
+from crm.services import bulk
 from crm.services.scoring import Rules
 from crm.services.scoring import Score
 from tenants.context import require_org_id
@@ -87,22 +88,7 @@ UPSERT_SET = ("ON CONFLICT (org_id, lead_id) DO UPDATE SET fit = excluded.fit, e
 def _write(changed: list[tuple[int, Score]], moment: datetime) -> None:
     org_id = require_org_id()
     if db.session.get_bind().dialect.name == "postgresql":
-        columns = {"ids": [i for i, _ in changed], "fit": [s.fit for _, s in changed],
-                   "engagement": [s.engagement for _, s in changed], "activity": [s.activity for _, s in changed],
-                   "total": [s.total for _, s in changed], "grade": [s.grade for _, s in changed]}
-        values = ("unnest(CAST(:ids AS bigint[]), CAST(:fit AS smallint[]), CAST(:engagement AS smallint[]), "
-                  "CAST(:activity AS smallint[]), CAST(:total AS smallint[]), CAST(:grade AS varchar[])")
-        db.session.execute(sa.text(
-            f"INSERT INTO lead_scores (org_id, lead_id, fit, engagement, activity, total, grade, scored_at) "
-            f"SELECT :org_id, v.id, v.fit, v.engagement, v.activity, v.total, v.grade, :moment "
-            f"FROM {values}) AS v(id, fit, engagement, activity, total, grade) {UPSERT_SET}"),
-            {**columns, "moment": moment, "org_id": org_id})
-        db.session.execute(sa.text(
-            f"INSERT INTO lead_score_history (org_id, lead_id, scored_at, fit, engagement, activity, total, grade, "
-            f"explanation) SELECT :org_id, v.id, :moment, v.fit, v.engagement, v.activity, v.total, v.grade, v.explanation "
-            f"FROM {values}, CAST(:explanation AS json[])) AS v(id, fit, engagement, activity, total, grade, explanation)"),
-            {**columns, "explanation": [json.dumps(s.explanation) for _, s in changed], "moment": moment,
-             "org_id": org_id})
+        _write_postgres(org_id, changed, moment)
         return
     db.session.execute(sa.text(
         f"INSERT INTO lead_scores (org_id, lead_id, fit, engagement, activity, total, grade, scored_at) "
@@ -113,6 +99,31 @@ def _write(changed: list[tuple[int, Score]], moment: datetime) -> None:
         {"org_id": org_id, "lead_id": i, "scored_at": moment, "fit": s.fit, "engagement": s.engagement,
          "activity": s.activity, "total": s.total, "grade": s.grade, "explanation": s.explanation}
         for i, s in changed])
+
+
+def _write_postgres(org_id: int, changed: list[tuple[int, Score]], moment: datetime) -> None:
+    """The batch's numbers and explanations go by COPY into one staging table (crm.services.bulk),
+    which the score upsert and the history insert both read. Leads with the same scoring parts
+    share one Score, so each explanation is turned into JSON once."""
+    texts: dict[int, str] = {}
+
+    def row(lead_id: int, score: Score) -> tuple:
+        key = id(score.explanation)
+        if key not in texts:
+            texts[key] = json.dumps(score.explanation)
+        return lead_id, score.fit, score.engagement, score.activity, score.total, score.grade, texts[key]
+
+    columns = ("lead_id", "fit", "engagement", "activity", "total", "grade", "explanation")
+    staging = bulk.stage("lead_score_history", columns, (row(i, s) for i, s in changed), name="staging_scores")
+    params = {"org_id": org_id, "moment": moment}
+    db.session.execute(sa.text(
+        f"INSERT INTO lead_scores (org_id, lead_id, fit, engagement, activity, total, grade, scored_at) "
+        f"SELECT :org_id, lead_id, fit, engagement, activity, total, grade, :moment FROM {staging} {UPSERT_SET}"), params)
+    db.session.execute(sa.text(
+        f"INSERT INTO lead_score_history (org_id, lead_id, scored_at, fit, engagement, activity, total, grade, "
+        f"explanation) SELECT :org_id, lead_id, :moment, fit, engagement, activity, total, grade, explanation "
+        f"FROM {staging}"), params)
+    db.session.execute(sa.text(f"DROP TABLE {staging}"))
 
 
 def rescore_after(rules: Rules, after_id: int, limit: int = BATCH_SIZE, moment: datetime | None = None) -> Outcome:

@@ -80,6 +80,21 @@ def test_the_nightly_job_scores_every_lead_with_interactions(app, org_a):
         assert config.rescore_cursor is None and config.rescored_at is not None
 
 
+def test_each_lead_of_a_batch_gets_its_own_explanation_in_the_history(app, org_a):
+    set_rules(org_a)
+    twins = [make_lead(org_a, title="VP", source="referral") for _ in range(2)]
+    other = make_lead(org_a, title="Intern", source="webinar")
+    busy = make_lead(org_a, interactions=4, days_ago=6, title="VP", source="referral")
+    with org_context(org_a.id):
+        rescore_all_leads(org_a.id)
+    first, second = (history_of(org_a, lead_id)[-1].explanation for lead_id in twins)
+    assert first == second
+    assert ["fit", "Title contains “vp”", 35] in first and ["fit", "Source: Referral", 30] in first
+    assert not any("vp" in reason for _, reason, _ in history_of(org_a, other)[-1].explanation)
+    assert ["engagement", "At least 3 interactions (4 so far)", 50] in history_of(org_a, busy)[-1].explanation
+    assert ["engagement", "At least 3 interactions (4 so far)", 50] not in first
+
+
 def test_the_nightly_job_again_writes_history_only_for_leads_that_changed(app, org_a):
     set_rules(org_a)
     moving = make_lead(org_a, interactions=1, days_ago=5, **HOT)
