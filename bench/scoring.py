@@ -2,9 +2,11 @@
 end to end through the queue layer: the scheduled job queued for each organization, then run
 in-process one chunk after another (no REDIS_URL), as ``flask crm run-scheduled`` would start it.
 
-Two passes are timed. The first writes every lead whose numbers changed (all of them the first
+Three passes are timed. The first writes every lead whose numbers changed (all of them the first
 time the bench database is scored); the second finds nothing changed, which is what a nightly
-pass mostly is. Both have the 60 s target.
+pass mostly is; before the third, every organization's component weights are switched (50/30/20
+and 40/40/20 in turn, as an administrator changing the rules would), so nearly every lead's
+total moves and its score row is rewritten. All three have the 60 s target.
 """
 
 import time
@@ -24,12 +26,24 @@ def _counts(owner_url: str) -> tuple[int, int]:
     return leads, history
 
 
+def _switch_weights(owner_url: str) -> None:
+    engine = sa.create_engine(owner_url)
+    with engine.begin() as conn:
+        conn.execute(sa.text(
+            "UPDATE scoring_configs SET rules = jsonb_set(rules::jsonb, '{weights}', CASE "
+            "WHEN (rules -> 'weights' ->> 'fit')::int = 50 THEN '{\"fit\": 40, \"engagement\": 40, \"activity\": 20}' "
+            "ELSE '{\"fit\": 50, \"engagement\": 30, \"activity\": 20}' END::jsonb)::json"))
+    engine.dispose()
+
+
 def run(app, owner_url: str, log):
     from crm.jobs.schedule import start_for_every_organization
 
     leads, _ = _counts(owner_url)
     app.config["REDIS_URL"] = None  # in-process, so the timing ends when the last chunk is done
-    for label in ("pass1", "pass2"):
+    for label in ("pass1", "pass2", "pass3"):
+        if label == "pass3":
+            _switch_weights(owner_url)
         _, history_before = _counts(owner_url)
         with app.app_context():
             started = time.perf_counter()
