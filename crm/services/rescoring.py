@@ -44,15 +44,23 @@ class Outcome:
         self.last_id = other.last_id if other.last_id is not None else self.last_id
 
 
-LEAD_COLUMNS = (Lead.id, Lead.company_size, Lead.title, Lead.source, Lead.email, Lead.phone, Lead.company_name,
-                LeadScore.fit, LeadScore.engagement, LeadScore.activity, LeadScore.total, LeadScore.grade)
+LEAD_COLUMNS = (Lead.id, Lead.company_size, Lead.title, Lead.source, Lead.email, Lead.phone, Lead.company_name)
+UNSCORED = (None, None, None, None, None)
 
 
 def _leads_query():
-    """The leads with their current numbers (NULL for a lead never scored)."""
-    return (sa.select(*LEAD_COLUMNS)
-            .outerjoin(LeadScore, sa.and_(LeadScore.org_id == Lead.org_id, LeadScore.lead_id == Lead.id))
-            .where(Lead.deleted_at.is_(None)))
+    return sa.select(*LEAD_COLUMNS).where(Lead.deleted_at.is_(None))
+
+
+def _current_numbers(first_id: int, last_id: int) -> dict[int, tuple]:
+    """The score rows of the leads with ids in the range, read apart from the leads: joined to
+    them, PostgreSQL planned, whenever its statistics knew the organization as empty (a new
+    one, during its first import), a nested loop that read the organization's every score row
+    for each lead; rescoring a 90,000-lead import took ten minutes instead of seconds."""
+    rows = db.session.execute(sa.select(LeadScore.lead_id, LeadScore.fit, LeadScore.engagement, LeadScore.activity,
+                                        LeadScore.total, LeadScore.grade)
+                              .where(LeadScore.lead_id.between(first_id, last_id))).all()
+    return {row[0]: tuple(row[1:]) for row in rows}
 
 
 def _interactions(which) -> dict[int, tuple[int, datetime]]:
@@ -66,11 +74,11 @@ def _interactions(which) -> dict[int, tuple[int, datetime]]:
 def _apply(rows, interactions: dict, rules: Rules, moment: datetime) -> Outcome:
     changed: list[tuple[int, Score]] = []
     none, score_columns = (0, None), rules.score_columns
-    for lead_id, size, title, source, email, phone, company, fit, engagement, activity, total, grade in rows:
+    numbers = _current_numbers(rows[0][0], rows[-1][0]) if rows else {}
+    for lead_id, size, title, source, email, phone, company in rows:
         count, last = interactions.get(lead_id, none)
         score = score_columns(size, title, source, email, phone, company, count, last, moment)
-        if (score.fit, score.engagement, score.activity, score.total, score.grade) != (fit, engagement, activity,
-                                                                                       total, grade):
+        if (score.fit, score.engagement, score.activity, score.total, score.grade) != numbers.get(lead_id, UNSCORED):
             changed.append((lead_id, score))
     if changed:
         _write(changed, moment)
@@ -141,8 +149,11 @@ def rescore_ids(rules: Rules, lead_ids, moment: datetime | None = None) -> Outco
     moment, outcome = moment or clock.now(), Outcome()
     for start in range(0, len(ids), ID_CHUNK):
         chunk = ids[start:start + ID_CHUNK]
-        rows = db.session.execute(_leads_query().where(Lead.id.in_(chunk)).order_by(Lead.id)).all()
-        outcome.add(_apply(rows, _interactions(Interaction.lead_id.in_(chunk)), rules, moment))
+        # The range bounds the index scan whatever the planner thinks of the organization's size.
+        rows = db.session.execute(_leads_query().where(Lead.id.between(chunk[0], chunk[-1]), Lead.id.in_(chunk))
+                                  .order_by(Lead.id)).all()
+        outcome.add(_apply(rows, _interactions(sa.and_(Interaction.lead_id.between(chunk[0], chunk[-1]),
+                                                       Interaction.lead_id.in_(chunk))), rules, moment))
     return outcome
 
 
