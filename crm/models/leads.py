@@ -7,6 +7,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped
 from sqlalchemy.orm import mapped_column
 from sqlalchemy.orm import relationship
+from sqlalchemy.orm import validates
 
 from crm.models.base import LIVE
 from crm.models.base import RecordBase
@@ -118,6 +119,12 @@ class Lead(RecordBase, TenantScoped, db.Model):
     @property
     def full_name(self) -> str:
         return lead_name(self.first_name, self.last_name, self.email)
+
+    @validates("email")
+    def _lower_case_email(self, _key: str, email: str | None) -> str | None:
+        """Stored lower-cased whoever sets it (the forms already do): the import's duplicate check
+        compares lowered emails exactly, through the plain (org_id, email) index."""
+        return email.strip().lower() if email else email
 
     def __repr__(self) -> str:
         return f"<Lead {self.full_name}>"

@@ -49,3 +49,12 @@ def _draw(kind: str, title: str, labels: tuple, values: tuple, value_prefix: str
     svg = _SCRIPT.sub("", chart.render(is_unicode=True))
     # Screen readers read the table next to the chart instead: the same figures, in order.
     return Markup(svg.replace("<svg ", '<svg aria-hidden="true" focusable="false" ', 1))
+
+
+def sparkline_points(values: list[int], width: int = 160, height: int = 32, top: int = 100) -> str:
+    """The ``points`` of an SVG polyline for ``values`` (oldest first, 0 to ``top``) across
+    ``width`` by ``height``: a line simple enough to draw without pygal."""
+    if len(values) < 2:
+        return ""
+    step = width / (len(values) - 1)
+    return " ".join(f"{i * step:.1f},{height - value * height / top:.1f}" for i, value in enumerate(values))

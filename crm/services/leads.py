@@ -42,6 +42,7 @@ from crm.models.leads import LEAD_SOURCES
 from crm.models.leads import LEAD_STATUSES
 from crm.models.people import SIZE_BANDS
 from crm.services import ServiceError
+from crm.services import charts
 from crm.services import lead_scoring
 from crm.services import listing
 from crm.services import notifications
@@ -541,7 +542,9 @@ def merge_leads(keep: Lead, other: Lead) -> dict:
 
 def overview(lead: Lead) -> dict:
     owner = db.session.get(User, lead.owner_id) if lead.owner_id else None
-    return {"owner": owner, "score_history": lead_scoring.history(lead.id)}
+    history = lead_scoring.history(lead.id)
+    return {"owner": owner, "score_history": history,
+            "score_trend": charts.sparkline_points([row.total for row in reversed(history)])}
 
 
 EXPORT_HEADER = ["First name", "Last name", "Email", "Phone", "Company", "Title", "Source", "Status", "Owner",

@@ -112,7 +112,7 @@ def test_skip_policy_leaves_existing_leads_alone(admin_a, org_a):
 
 def test_update_policy_fills_the_existing_lead_matched_by_email_in_any_case(admin_a, org_a):
     with tenant(org_a):
-        db.session.add(Lead(first_name="Old", last_name="Name", email="person1@example.com", title="Keep",
+        db.session.add(Lead(first_name="Old", last_name="Name", email="Person1@Example.com", title="Keep",
                             company_name="Old Co"))
         db.session.commit()
     rows = [["New", "", "Person1@EXAMPLE.com", "", "Director", ""]]

@@ -176,3 +176,17 @@ def test_the_nightly_job_on_a_real_worker_takes_turns_chunk_by_chunk(app, org_a,
         assert (job.status, job.runs) == ("succeeded", 3)  # 2 + 2 + 1 leads, back in the queue between
     assert [lead_row(org_a, i).score for i in ids] == [20] * 5
     assert lead_row(org_b, b_lead).score is None
+
+
+def test_the_trend_is_drawn_as_a_line_once_the_score_has_changed(admin_a, org_a):
+    set_rules(org_a)
+    admin_a.post("/acme/leads/", data={"last_name": "Spark", "status": "new", "title": "Manager", "source": "webinar"})
+    with org_context(org_a.id):
+        lead_id = db.session.scalar(sa.select(Lead.id).where(Lead.last_name == "Spark"))
+    assert "score-sparkline" not in admin_a.get(f"/acme/leads/{lead_id}").get_data(as_text=True)  # one scoring
+    admin_a.post(f"/acme/leads/{lead_id}", data={"last_name": "Spark", "status": "new", "title": "VP",
+                                                 "source": "referral", "owner_id": ""})
+    html = admin_a.get(f"/acme/leads/{lead_id}").get_data(as_text=True)
+    # 23 then 35, out of 100, across 160 by 32 pixels
+    assert 'aria-label="Total over the last 2 scorings, from 23 to 35"' in html
+    assert '<polyline points="0.0,24.6 160.0,20.8"' in html
