@@ -29,6 +29,11 @@ def lead_name(first_name: str | None, last_name: str | None, email: str | None) 
     return " ".join(p for p in (first_name, last_name) if p) or (email or "(no name)")
 
 
+def _scoring_field(name: str) -> property:
+    """A read-only field of the lead's score row, None while it has none."""
+    return property(lambda lead: getattr(lead.scoring, name) if lead.scoring is not None else None)
+
+
 class Lead(RecordBase, TenantScoped, db.Model):
     __tablename__ = "leads"
     __tenant_table_args__ = (
@@ -92,29 +97,12 @@ class Lead(RecordBase, TenantScoped, db.Model):
     scoring = relationship("LeadScore", uselist=False, passive_deletes=True)
 
     # The score as the lead's own read-only fields, for pages and the export.
-    @property
-    def score(self) -> int | None:
-        return self.scoring.total if self.scoring is not None else None
-
-    @property
-    def grade(self) -> str | None:
-        return self.scoring.grade if self.scoring is not None else None
-
-    @property
-    def score_fit(self) -> int | None:
-        return self.scoring.fit if self.scoring is not None else None
-
-    @property
-    def score_engagement(self) -> int | None:
-        return self.scoring.engagement if self.scoring is not None else None
-
-    @property
-    def score_activity(self) -> int | None:
-        return self.scoring.activity if self.scoring is not None else None
-
-    @property
-    def scored_at(self) -> datetime | None:
-        return self.scoring.scored_at if self.scoring is not None else None
+    score = _scoring_field("total")
+    grade = _scoring_field("grade")
+    score_fit = _scoring_field("fit")
+    score_engagement = _scoring_field("engagement")
+    score_activity = _scoring_field("activity")
+    scored_at = _scoring_field("scored_at")
 
     @property
     def full_name(self) -> str:
