@@ -10,6 +10,7 @@ from crm.jobs import report_progress
 from crm.jobs import run_again
 from crm.models import BackgroundJob
 from crm.services import assignment
+from crm.services import bulk
 from crm.services import rescoring
 from crm.services.scoring_settings import current_rules
 from tenants.context import require_org_id
@@ -60,6 +61,8 @@ def rescore_leads_after_import(import_id: int, after_lead_id: int = 0) -> None:
             BackgroundJob.id == current_job_id())) if current_job_id() else None
         enqueue(rescore_leads_after_import, require_org_id(), import_id, lead_ids[-1], kind="lead_scoring",
                 user_id=started_by)
+    elif after_lead_id or len(lead_ids) >= bulk.ANALYZE_AFTER_ROWS:  # the last chunk of a large import
+        bulk.refresh_lead_statistics()
     db.session.commit()
     report_progress(outcome.scored, None, f"{outcome.scored:,} imported leads scored, {assigned:,} assigned")
 

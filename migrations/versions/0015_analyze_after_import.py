@@ -6,8 +6,8 @@ import into it the plans chosen for that "almost empty" organization read all of
 per row: the lead list took 0.5 s and its sort by score over five minutes for a new organization
 of 100,000 leads on the bench database. Autovacuum analyzes a table only after a tenth of it has
 changed (100,000 rows of a million-lead table), and only the tables' owner may run ANALYZE, so
-the import calls this function (SECURITY DEFINER, owned by the migration role) when it has
-written many rows.
+the scoring of a large import calls this function (SECURITY DEFINER, owned by the migration
+role) when it is done. CREATE OR REPLACE: the function outlives a reset that drops the tables.
 
 Revision ID: 0015
 Revises: 0014
@@ -27,7 +27,7 @@ def upgrade():
         return
     statements = " ".join(f"ANALYZE {table};" for table in TABLES)
     op.execute(f"""
-        CREATE FUNCTION crm_analyze_lead_tables() RETURNS void LANGUAGE plpgsql SECURITY DEFINER
+        CREATE OR REPLACE FUNCTION crm_analyze_lead_tables() RETURNS void LANGUAGE plpgsql SECURITY DEFINER
         SET search_path = public AS $$ BEGIN {statements} END $$
     """)
 
@@ -35,4 +35,4 @@ def upgrade():
 def downgrade():
     if op.get_bind().dialect.name != "postgresql":
         return
-    op.execute("DROP FUNCTION crm_analyze_lead_tables()")
+    op.execute("DROP FUNCTION IF EXISTS crm_analyze_lead_tables()")

@@ -30,7 +30,6 @@ from crm.services.lead_import.rows import RowRejected
 from crm.services.lead_import.rows import lead_values
 
 CHUNK_ROWS = 5_000
-ANALYZE_AFTER_ROWS = 10_000
 WINDOW_BYTES = 4 * 1024 * 1024
 ACTIVE = ("queued", "running", "failed")
 
@@ -310,14 +309,6 @@ def _record(imp: LeadImport, outcomes: list[Outcome]) -> None:
     imp.rows_done += len(outcomes)
 
 
-def _refresh_statistics(imp: LeadImport) -> None:
-    """After a large import, PostgreSQL's statistics learn how many leads the organization now
-    has (migration 0015 says why: plans made for an organization they think almost empty read
-    all of its rows once per row). ANALYZE samples a few thousand rows: about 0.3 s."""
-    if _on_postgres() and imp.created_count + imp.updated_count >= ANALYZE_AFTER_ROWS:
-        db.session.execute(sa.text("SELECT crm_analyze_lead_tables()"))
-
-
 def run_chunk(import_id: int, max_rows: int | None = None) -> LeadImport | None:
     """Import the next chunk of rows in the caller's transaction; the import (locked), or None
     when there was nothing left to do (finished already, or not started)."""
@@ -341,7 +332,6 @@ def run_chunk(import_id: int, max_rows: int | None = None) -> LeadImport | None:
     imp.rows_read += window.records
     imp.cursor_offset += window.bytes_read
     if window.at_end:
-        _refresh_statistics(imp)
         imp.status, imp.finished_at = "finished", clock.now()
     db.session.flush()
     return imp
