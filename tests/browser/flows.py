@@ -40,6 +40,13 @@ def assert_no_full_reload(page) -> None:
     assert page.evaluate("window.__noFullReload === true"), "the page was reloaded instead of swapped by htmx"
 
 
+def wait_for_htmx_to_settle(page) -> None:
+    """Until no htmx request, swap or settle is under way: an element swapped in a moment ago
+    listens for its triggers only once htmx has processed it."""
+    page.wait_for_function("() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling, "
+                           ".htmx-added')")
+
+
 def expect_toast(page, text: str) -> None:
     """The toast that app.js shows for an ``HX-Trigger: {"toast": ...}`` response header."""
     expect(page.locator("#toasts .toast", has_text=text)).to_be_visible()

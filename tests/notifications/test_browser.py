@@ -14,6 +14,7 @@ from tests.browser.flows import assert_no_full_reload
 from tests.browser.flows import expect_toast
 from tests.browser.flows import mark_page
 from tests.browser.flows import sign_in_directly
+from tests.browser.flows import wait_for_htmx_to_settle
 from tests.helpers import make_org
 
 pytestmark = pytest.mark.browser
@@ -47,6 +48,7 @@ def test_the_bell_follows_reading_notifications(live_server, new_page, viewport)
     expect(page.get_by_role("button", name="Mark as read: Cy mentioned you in a note on Globex")).to_have_count(0)
 
     _add(live_server, org_id, "Dee assigned you 3 leads")
+    wait_for_htmx_to_settle(page)  # the bell was swapped in by the last click
     page.evaluate("document.body.dispatchEvent(new CustomEvent('notifications-changed'))")
     expect(page.get_by_role("link", name="Notifications, 2 unread")).to_be_visible()
 
