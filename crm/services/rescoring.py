@@ -1,14 +1,15 @@
 """Scoring many leads at once, fast enough for a million (docs/scoring.md, docs/performance.md).
 
-A batch is one query that reads the lead columns scoring needs with the lead's current score
-(an outer join to lead_scores); each lead's interaction count and last interaction come from
-one grouped query; the scores are computed in Python (crm.services.scoring caches what leads
-share, so this is cheap); and only the leads whose numbers changed are written: one upsert
-into lead_scores and one INSERT of history rows per batch (on PostgreSQL from arrays with
-``unnest``, on SQLite as executemany). A lead whose score did not change gets no write at
-all, so the nightly rescoring of an organization whose leads did not move is mostly reads.
-The scores live in their own narrow table so that a night when every score moves does not
-rewrite every lead record and its indexes (crm.models.scoring.LeadScore).
+A batch reads the lead columns scoring needs in one query, the leads' current scores by the
+same id range in a second (not joined: see ``_current_numbers``), and each lead's interaction
+count and last interaction in one grouped query; the scores are computed in Python
+(crm.services.scoring caches what leads share, so this is cheap); and only the leads whose
+numbers changed are written: one upsert into lead_scores and one INSERT of history rows per
+batch (on PostgreSQL both read one staging table filled by COPY, crm.services.bulk; on SQLite
+executemany). A lead whose score did not change gets no write at all, so the nightly
+rescoring of an organization whose leads did not move is mostly reads. The scores live in
+their own narrow table so that a night when every score moves does not rewrite every lead
+record and its indexes (crm.models.scoring.LeadScore).
 """
 
 import json
